@@ -1,0 +1,132 @@
+"""Strict configuration: JSON-schema validation with defaults and messages that name the key.
+
+The schema lives in workflow/schemas/ (one file per section, joined by relative `$ref`). Validation fills
+defaults in place, then `check_references` verifies what a schema cannot: that every model a study names
+exists in `models`, and so on. Both raise `ConfigError` before Snakemake schedules any job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+from jsonschema import Draft202012Validator, validators
+from referencing import Registry, Resource
+
+
+class ConfigError(ValueError):
+    """A configuration problem, with the dotted key path in the message."""
+
+
+def _load_yaml(path: Path) -> Any:
+    with open(path, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def _registry(schema_path: Path) -> Registry:
+    def retrieve(uri: str) -> Resource:
+        target = Path(uri.removeprefix("file://"))
+        return Resource.from_contents(_load_yaml(target))
+
+    return Registry(retrieve=retrieve)
+
+
+def _with_defaults(cls: type) -> type:
+    validate_properties = cls.VALIDATORS["properties"]
+
+    def set_defaults(validator, properties, instance, schema):
+        if isinstance(instance, dict):
+            for name, sub in properties.items():
+                if "default" in sub:
+                    instance.setdefault(name, _copy(sub["default"]))
+        yield from validate_properties(validator, properties, instance, schema)
+
+    return validators.extend(cls, {"properties": set_defaults})
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
+
+
+def key_path(path: Iterable[Any]) -> str:
+    parts = []
+    for part in path:
+        parts.append(f"[{part}]" if isinstance(part, int) else f".{part}")
+    return "".join(parts).lstrip(".") or "<root>"
+
+
+def describe(error: jsonschema.ValidationError) -> str:
+    """One line: the key, what was expected, what was found."""
+    where = key_path(error.absolute_path)
+    kind = error.validator
+    if kind == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        extra = sorted(set(error.instance) - set(allowed))
+        name = ".".join(filter(None, [where if where != "<root>" else "", extra[0]]))
+        return f"unknown key '{name}' (allowed here: {', '.join(allowed)})"
+    if kind == "required":
+        return f"{where}: {error.message}"
+    if kind == "enum":
+        options = ", ".join(repr(v) for v in error.validator_value)
+        return f"{where}: expected one of {options}, got {error.instance!r}"
+    if kind == "type":
+        return f"{where}: expected {error.validator_value}, got {error.instance!r}"
+    if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        return f"{where}: expected {kind} {error.validator_value}, got {error.instance!r}"
+    return f"{where}: {error.message}"
+
+
+def validate_config(config: dict[str, Any], schema_path: str | Path) -> dict[str, Any]:
+    """Validate `config` in place against the schema, filling defaults; raise ConfigError."""
+    schema_path = Path(schema_path).resolve()
+    schema = _load_yaml(schema_path)
+    schema["$id"] = schema_path.as_uri()
+    registry = _registry(schema_path).with_resource(schema["$id"], Resource.from_contents(schema))
+    checker = Draft202012Validator(schema, registry=registry)
+    errors = sorted(checker.iter_errors(config), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        lines = "\n".join(f"  - {describe(e)}" for e in _deepest(errors))
+        raise ConfigError(f"invalid configuration ({len(errors)} problem(s)):\n{lines}")
+    _with_defaults(Draft202012Validator)(schema, registry=registry).validate(config)
+    check_references(config)
+    return config
+
+
+def _deepest(errors: list[jsonschema.ValidationError]) -> list[jsonschema.ValidationError]:
+    """Prefer the most specific sub-error of oneOf/anyOf failures."""
+    out = []
+    for error in errors:
+        if error.context:
+            out.append(max(error.context, key=lambda e: len(list(e.absolute_path))))
+        else:
+            out.append(error)
+    return out
+
+
+def check_references(config: dict[str, Any]) -> None:
+    """Cross-key checks a JSON schema cannot express."""
+    models = config.get("models", {})
+    for name, entry in models.items():
+        if not entry.get("path") and not entry.get("hub_id"):
+            raise ConfigError(f"models.{name}: needs either 'path' or 'hub_id'")
+        if entry.get("path") and entry.get("hub_id"):
+            raise ConfigError(f"models.{name}: give 'path' or 'hub_id', not both")
+    for study in ("memory", "silly"):
+        section = config.get(study, {})
+        if not section.get("enabled", False):
+            continue
+        for i, name in enumerate(section.get("models", [])):
+            if name not in models:
+                known = ", ".join(sorted(models)) or "none"
+                raise ConfigError(f"{study}.models[{i}]: unknown model '{name}' (known: {known})")
+    memory = config.get("memory", {})
+    bins = memory.get("levels", {}).get("bins")
+    if bins is not None and list(bins) != sorted(bins):
+        raise ConfigError(f"memory.levels.bins: must increase, got {bins}")

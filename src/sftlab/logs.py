@@ -1,0 +1,59 @@
+"""Logging setup for rule scripts and a progress reporter with rate and ETA."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from pathlib import Path
+
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def setup_logging(log_path: str | Path | None = None, level: int = logging.INFO) -> None:
+    """Log to `log_path` (the rule's log file) and to stderr; route warnings into the log."""
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if log_path is not None:
+        Path(log_path).parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.FileHandler(log_path, mode="w", encoding="utf-8"))
+    logging.basicConfig(level=level, format=FORMAT, handlers=handlers, force=True)
+    logging.captureWarnings(True)
+
+
+class Progress:
+    """Periodic log lines `label: done/total (pct) rate/s, ETA` for long loops."""
+
+    def __init__(
+        self,
+        total: int,
+        label: str,
+        unit: str = "items",
+        every_s: float = 10.0,
+        logger: logging.Logger | None = None,
+    ):
+        self.total = total
+        self.label = label
+        self.unit = unit
+        self.every_s = every_s
+        self.log = logger or logging.getLogger("sftlab.progress")
+        self.done = 0
+        self.start = time.perf_counter()
+        self._last = self.start
+
+    def update(self, n: int = 1) -> None:
+        self.done += n
+        now = time.perf_counter()
+        if now - self._last >= self.every_s or self.done >= self.total:
+            self._last = now
+            self.log.info(self.line(now))
+
+    def line(self, now: float | None = None) -> str:
+        elapsed = max((now or time.perf_counter()) - self.start, 1e-9)
+        rate = self.done / elapsed
+        left = (self.total - self.done) / rate if rate > 0 else float("inf")
+        pct = 100.0 * self.done / self.total if self.total else 100.0
+        eta = f"{left:.0f}s" if left != float("inf") else "?"
+        return (
+            f"{self.label}: {self.done}/{self.total} {self.unit} ({pct:.1f}%), "
+            f"{rate:.1f} {self.unit}/s, elapsed {elapsed:.0f}s, ETA {eta}"
+        )

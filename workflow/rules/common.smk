@@ -1,0 +1,62 @@
+# Config validation, wildcard constraints and the input functions shared by several stages.
+from pathlib import Path
+
+import sftlab.config
+
+sftlab.config.validate_config(
+    config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"
+)
+
+
+wildcard_constraints:
+    model="[A-Za-z0-9][A-Za-z0-9.]*",
+    study="memory|silly",
+    arm="[A-Za-z0-9][A-Za-z0-9.-]*",
+    seed=r"\d+",
+
+
+# Each study registers, per study name, functions of the wildcards returning:
+SFT_SET = {}  # the SFT set (JSONL) a run trains on
+TRAIN_OVERRIDES = {}  # the study's overrides of config["train"]
+FINAL_OUTPUTS = []  # stages append the targets of `rule all` (lists of paths)
+
+
+def get_final_outputs():
+    return [path for stage in FINAL_OUTPUTS for path in stage()]
+
+
+def get_model_entry(wildcards):
+    return {"name": wildcards.model, **config["models"][wildcards.model]}
+
+
+def get_model_files(wildcards):
+    """A local model folder is an input (built by a rule, for the demo); a hub model is not."""
+    path = config["models"][wildcards.model]["path"]
+    return [path] if path else []
+
+
+def is_base_run(wildcards):
+    return wildcards.arm == "base"
+
+
+def get_adapter(wildcards):
+    if is_base_run(wildcards):
+        return []
+    return f"results/runs/{wildcards.study}/{wildcards.model}/{wildcards.arm}_s{wildcards.seed}/adapter"
+
+
+def get_sft_set(wildcards):
+    return SFT_SET[wildcards.study](wildcards)
+
+
+def get_train_settings(wildcards):
+    """config['train'] with the study's overrides merged one level deep."""
+    base = config["train"]
+    override = TRAIN_OVERRIDES.get(wildcards.study, lambda w: {})(wildcards)
+    merged = {key: value for key, value in base.items()}
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            merged[key] = {**base[key], **value}
+        else:
+            merged[key] = value
+    return merged
