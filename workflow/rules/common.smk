@@ -18,6 +18,7 @@ wildcard_constraints:
 # Each study registers, per study name, functions of the wildcards returning:
 SFT_SET = {}  # the SFT set (JSONL) a run trains on
 TRAIN_OVERRIDES = {}  # the study's overrides of config["train"]
+QA_ITEMS = {}  # the QA test items (parquet) of {testset}
 FINAL_OUTPUTS = []  # stages append the targets of `rule all` (lists of paths)
 
 
@@ -47,6 +48,10 @@ def get_adapter(wildcards):
 
 def get_sft_set(wildcards):
     return SFT_SET[wildcards.study](wildcards)
+
+
+def get_qa_items(wildcards):
+    return QA_ITEMS[wildcards.study](wildcards)
 
 
 def get_train_settings(wildcards):
