@@ -1,8 +1,9 @@
 """Strict configuration: JSON-schema validation with defaults and messages that name the key.
 
-The schema lives in workflow/schemas/ (one file per section, joined by relative `$ref`). Validation fills
-defaults in place, then `check_references` verifies what a schema cannot: that every model a study names
-exists in `models`, and so on. Both raise `ConfigError` before Snakemake schedules any job.
+The schema lives in workflow/schemas/, one file per section joined by relative `$ref` (inlined on
+load). Validation fills defaults in place, then `check_references` verifies what a schema cannot,
+such as every model a study names existing in `models`. Both raise `ConfigError` before Snakemake
+schedules any job.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from typing import Any
 import jsonschema
 import yaml
 from jsonschema import Draft202012Validator, validators
-from referencing import Registry, Resource
 
 
 class ConfigError(ValueError):
@@ -26,12 +26,28 @@ def _load_yaml(path: Path) -> Any:
         return yaml.safe_load(handle)
 
 
-def _registry(schema_path: Path) -> Registry:
-    def retrieve(uri: str) -> Resource:
-        target = Path(uri.removeprefix("file://"))
-        return Resource.from_contents(_load_yaml(target))
+def load_schema(path: str | Path) -> dict[str, Any]:
+    """Load the schema, inlining every relative `$ref` to a sibling file.
 
-    return Registry(retrieve=retrieve)
+    One inlined document keeps default-filling uniform (jsonschema switches validator classes
+    across referenced resources, which would skip the defaults inside them).
+    """
+    path = Path(path).resolve()
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and not ref.startswith("#"):
+                target = load_schema(path.parent / ref)
+                target.pop("$schema", None)
+                rest = {k: inline(v) for k, v in node.items() if k != "$ref"}
+                return {**target, **rest}
+            return {k: inline(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [inline(v) for v in node]
+        return node
+
+    return inline(_load_yaml(path))
 
 
 def _with_defaults(cls: type) -> type:
@@ -85,16 +101,13 @@ def describe(error: jsonschema.ValidationError) -> str:
 
 def validate_config(config: dict[str, Any], schema_path: str | Path) -> dict[str, Any]:
     """Validate `config` in place against the schema, filling defaults; raise ConfigError."""
-    schema_path = Path(schema_path).resolve()
-    schema = _load_yaml(schema_path)
-    schema["$id"] = schema_path.as_uri()
-    registry = _registry(schema_path).with_resource(schema["$id"], Resource.from_contents(schema))
-    checker = Draft202012Validator(schema, registry=registry)
+    schema = load_schema(schema_path)
+    checker = Draft202012Validator(schema)
     errors = sorted(checker.iter_errors(config), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
         lines = "\n".join(f"  - {describe(e)}" for e in _deepest(errors))
         raise ConfigError(f"invalid configuration ({len(errors)} problem(s)):\n{lines}")
-    _with_defaults(Draft202012Validator)(schema, registry=registry).validate(config)
+    _with_defaults(Draft202012Validator)(schema).validate(config)
     check_references(config)
     return config
 

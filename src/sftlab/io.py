@@ -1,7 +1,7 @@
 """Small, dependable file helpers shared by every stage.
 
-Writes are atomic (temporary file + rename) so a killed job never leaves a half-written output that a
-re-run would mistake for a finished one.
+Writes are atomic (temporary file + rename) so a killed job never leaves a half-written output
+that a re-run would mistake for a finished one.
 """
 
 from __future__ import annotations

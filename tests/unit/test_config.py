@@ -1,0 +1,71 @@
+"""The config schema rejects bad configs before any job runs, naming the key."""
+
+import copy
+
+import pytest
+import yaml
+
+from sftlab.config import ConfigError, validate_config
+
+SCHEMA = "workflow/schemas/config.schema.yaml"
+
+
+@pytest.fixture(scope="module")
+def default_config(repo):
+    with open(repo / "config/config.yaml") as handle:
+        return yaml.safe_load(handle)
+
+
+def validate(repo, config):
+    return validate_config(config, repo / SCHEMA)
+
+
+def test_default_config_is_valid_and_gets_defaults(repo, default_config):
+    config = validate(repo, copy.deepcopy(default_config))
+    assert config["plots"]["format"] == "png"
+    assert config["models"]["demo"]["dtype"] == "auto"
+    assert config["models"]["demo"]["trust_remote_code"] is False
+
+
+def set_key(config, dotted, value):
+    *parents, last = dotted.split(".")
+    node = config
+    for part in parents:
+        node = node.setdefault(part, {})
+    node[last] = value
+
+
+BAD = [
+    # (dotted key, bad value, text the message must contain)
+    ("colour", "blue", "colour"),
+    ("plots.dpi", 10, "plots.dpi"),
+    ("plots.format", "jpeg", "plots.format"),
+    ("models.demo.dtype", "int8", "models.demo.dtype"),
+    ("models.demo.kind", "instruct", "models.demo.kind"),
+    ("models.demo.dtyp", "auto", "models.demo.dtyp"),
+    ("models.demo.hub_id", "org/model", "models.demo"),
+    ("models.demo.path", None, "models.demo"),
+    ("memory.models", ["nonexistent"], "memory.models[0]"),
+    ("memory.probe.samples", "ten", "memory.probe.samples"),
+    ("memory.probe.temperature", -1, "memory.probe.temperature"),
+    ("memory.levels.bins", [0, 0.5, 0.25, 1.0], "memory.levels.bins"),
+    ("train.method", "qlora", "train.method"),
+    ("train.sft.learning_rate", "fast", "train.sft.learning_rate"),
+    ("train.lora.r", 0, "train.lora.r"),
+    ("evaluate.qa.max_new_tokens", 0, "evaluate.qa.max_new_tokens"),
+    ("data.mmlu.source", "web", "data.mmlu.source"),
+    ("data.on_bad_rows", "ignore", "data.on_bad_rows"),
+    ("silly.generator.kind", "gpt", "silly.generator.kind"),
+    ("silly.seeds", "0", "silly.seeds"),
+    ("llm.concurrency", 0, "llm.concurrency"),
+    ("llm.max_failure_rate", 2, "llm.max_failure_rate"),
+]
+
+
+@pytest.mark.parametrize(("key", "value", "expected"), BAD, ids=[b[0] for b in BAD])
+def test_bad_config_is_rejected_naming_the_key(repo, default_config, key, value, expected):
+    config = copy.deepcopy(default_config)
+    set_key(config, key, value)
+    with pytest.raises(ConfigError) as info:
+        validate(repo, config)
+    assert expected in str(info.value)
