@@ -1,0 +1,1 @@
+"""Evaluation: answer matching (match), short-answer QA (qa) and multiple choice (mc)."""

@@ -1,0 +1,119 @@
+"""Batched text generation: length-sorted batches, left padding, early stop, stop strings.
+
+Used by short-answer evaluation (greedy) and by memory probing (several samples per prompt).
+All `num_samples` continuations of a prompt are generated in the same batch (the prompt is
+repeated); rows finish independently at EOS or at a stop string, and a batch ends when every row
+has finished.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+
+import torch
+from transformers import PreTrainedModel, PreTrainedTokenizerBase, StoppingCriteria
+from transformers import set_seed as hf_set_seed
+
+log = logging.getLogger(__name__)
+
+
+class StopOnStrings(StoppingCriteria):
+    """Marks a row done once its generated text (after the prompt) contains any stop string.
+
+    Returns one flag per row, so transformers pads finished rows and stops when all are done.
+    """
+
+    def __init__(self, tokenizer: PreTrainedTokenizerBase, stop: Sequence[str], prompt_len: int):
+        self.tokenizer = tokenizer
+        self.stop = [s for s in stop if s]
+        self.prompt_len = prompt_len
+        self.done: torch.Tensor | None = None
+
+    def __call__(self, input_ids: torch.LongTensor, scores, **kwargs) -> torch.BoolTensor:
+        if self.done is None:
+            self.done = torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
+        if not self.stop:
+            return self.done
+        for row in torch.nonzero(~self.done).flatten().tolist():
+            new = input_ids[row, self.prompt_len :]
+            text = self.tokenizer.decode(new, skip_special_tokens=True)
+            if any(s in text for s in self.stop):
+                self.done[row] = True
+        return self.done.clone()
+
+
+def cut_at_stop(text: str, stop: Sequence[str]) -> str:
+    """`text` up to (not including) the earliest occurrence of any stop string."""
+    end = len(text)
+    for s in stop:
+        if s and (i := text.find(s)) != -1:
+            end = min(end, i)
+    return text[:end]
+
+
+@torch.inference_mode()
+def generate(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    prompts: Sequence[str],
+    *,
+    max_new_tokens: int = 16,
+    num_samples: int = 1,
+    do_sample: bool = False,
+    temperature: float = 1.0,
+    top_p: float = 1.0,
+    top_k: int | None = None,
+    stop: Sequence[str] = (),
+    batch_size: int = 64,
+    seed: int = 0,
+    on_batch: Callable[[int], None] | None = None,
+) -> list[list[str]]:
+    """Continue each prompt; return, per prompt in input order, `num_samples` completions.
+
+    batch_size counts sequences (prompts x samples) per forward pass. Prompts are sorted by token
+    length (longest first, so an out-of-memory error shows up on the first batch), left-padded, and
+    each completion is cut at its first stop string. Sampling is seeded once with `seed`; results
+    are reproducible for the same prompts and settings. `on_batch(n_prompts)` reports progress.
+    """
+    if not prompts:
+        return []
+    hf_set_seed(seed)
+    device = next(model.parameters()).device
+    encoded = [tokenizer(p)["input_ids"] for p in prompts]
+    order = sorted(range(len(prompts)), key=lambda i: -len(encoded[i]))
+    per_batch = max(1, batch_size // num_samples)
+    pad_id = tokenizer.pad_token_id
+    if pad_id is None:
+        pad_id = tokenizer.eos_token_id
+    sampling = {"do_sample": do_sample}
+    if do_sample:
+        sampling.update(temperature=temperature, top_p=top_p, top_k=top_k)
+    else:
+        sampling.update(temperature=None, top_p=None, top_k=None)
+    results: list[list[str]] = [[] for _ in prompts]
+    for start in range(0, len(order), per_batch):
+        idx = order[start : start + per_batch]
+        rows = [encoded[i] for i in idx for _ in range(num_samples)]
+        width = max(len(r) for r in rows)
+        input_ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
+        attention = torch.zeros((len(rows), width), dtype=torch.long)
+        for r, ids in enumerate(rows):
+            input_ids[r, width - len(ids) :] = torch.tensor(ids)
+            attention[r, width - len(ids) :] = 1
+        criterion = StopOnStrings(tokenizer, stop, width)
+        out = model.generate(
+            input_ids=input_ids.to(device),
+            attention_mask=attention.to(device),
+            max_new_tokens=max_new_tokens,
+            stopping_criteria=[criterion],
+            pad_token_id=pad_id,
+            eos_token_id=tokenizer.eos_token_id,
+            **sampling,
+        )
+        texts = tokenizer.batch_decode(out[:, width:], skip_special_tokens=True)
+        for r, text in enumerate(texts):
+            results[idx[r // num_samples]].append(cut_at_stop(text, stop))
+        if on_batch is not None:
+            on_batch(len(idx))
+    return results
