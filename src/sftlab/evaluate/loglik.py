@@ -1,0 +1,114 @@
+"""Batched log-likelihood of continuations given contexts, with optional shared-prefix KV reuse.
+
+A request is (context token ids, [continuation token ids, ...]). When every continuation is one
+token (MMLU's " A".." D"), one forward pass over the context scores them all; otherwise each
+continuation gets its own row. Rows are left-padded so every row ends at the same position and only
+the last few positions' logits are computed. With `shared_prefix = p > 0`, all contexts share their
+first p tokens: those are run once, and their KV cache is repeated over each batch.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import torch
+
+
+@dataclass
+class _Row:
+    ids: list[int]
+    targets: list[tuple[int, int, list[int]]]  # (request, choice, continuation tokens)
+
+
+def common_prefix_length(seqs: Sequence[Sequence[int]]) -> int:
+    """Length of the longest token prefix shared by all sequences."""
+    if not seqs:
+        return 0
+    first = seqs[0]
+    n = min(len(s) for s in seqs)
+    for seq in seqs[1:]:
+        i = 0
+        while i < n and seq[i] == first[i]:
+            i += 1
+        n = i
+    return n
+
+
+def _rows(contexts, continuations) -> list[_Row]:
+    rows = []
+    for r, (ctx, conts) in enumerate(zip(contexts, continuations, strict=True)):
+        if all(len(c) == 1 for c in conts):
+            rows.append(_Row(list(ctx), [(r, j, list(c)) for j, c in enumerate(conts)]))
+        else:
+            for j, c in enumerate(conts):
+                rows.append(_Row(list(ctx) + list(c[:-1]), [(r, j, list(c))]))
+    return rows
+
+
+def _accepts_logits_to_keep(model) -> bool:
+    return "logits_to_keep" in inspect.signature(model.forward).parameters
+
+
+@torch.inference_mode()
+def score_continuations(
+    model,
+    contexts: Sequence[Sequence[int]],
+    continuations: Sequence[Sequence[Sequence[int]]],
+    batch_size: int = 16,
+    shared_prefix: int = 0,
+    pad_id: int = 0,
+    on_batch: Callable[[int], None] | None = None,
+) -> list[list[float]]:
+    """Sum of log-probabilities of each continuation after its context, per request and choice.
+
+    `shared_prefix` tokens at the start of every context are computed once and reused (they must
+    be identical across contexts and leave at least one context token per request).
+    """
+    device = next(model.parameters()).device
+    scores = [[0.0] * len(c) for c in continuations]
+    if not contexts:
+        return scores
+    prefix_cache = None
+    if shared_prefix > 0:
+        if shared_prefix >= min(len(c) for c in contexts):
+            raise ValueError("shared_prefix must leave at least one context token per request")
+        prefix = torch.tensor([list(contexts[0][:shared_prefix])], device=device)
+        prefix_cache = model(input_ids=prefix, use_cache=True).past_key_values
+    rows = sorted(_rows(contexts, continuations), key=lambda row: -len(row.ids))
+    keep_arg = _accepts_logits_to_keep(model)
+    for start in range(0, len(rows), batch_size):
+        batch = rows[start : start + batch_size]
+        seqs = [row.ids[shared_prefix:] for row in batch]
+        width = max(len(s) for s in seqs)
+        input_ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
+        mask = torch.zeros((len(batch), width), dtype=torch.long)
+        for i, s in enumerate(seqs):
+            input_ids[i, width - len(s) :] = torch.tensor(s)
+            mask[i, width - len(s) :] = 1
+        positions = (mask.cumsum(-1) - 1).clamp(min=0) + shared_prefix
+        keep = max(len(t[2]) for row in batch for t in row.targets)
+        kwargs = {"logits_to_keep": keep} if keep_arg else {}
+        if prefix_cache is not None:
+            cache = copy.deepcopy(prefix_cache)
+            cache.batch_repeat_interleave(len(batch))
+            mask = torch.cat([torch.ones((len(batch), shared_prefix), dtype=torch.long), mask], 1)
+            kwargs.update(past_key_values=cache, use_cache=True)
+        logits = model(
+            input_ids=input_ids.to(device),
+            attention_mask=mask.to(device),
+            position_ids=positions.to(device),
+            **kwargs,
+        ).logits[:, -keep:]
+        logprobs = torch.log_softmax(logits.float(), dim=-1)
+        for i, row in enumerate(batch):
+            for r, j, tokens in row.targets:
+                first = keep - len(tokens)
+                idx = torch.arange(first, keep, device=logprobs.device)
+                tok = torch.tensor(tokens, device=logprobs.device)
+                scores[r][j] = float(logprobs[i, idx, tok].sum())
+        if on_batch is not None:
+            on_batch(len(batch))
+    return scores
