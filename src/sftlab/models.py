@@ -195,3 +195,10 @@ def attach_adapter(
             f"({source(entry)}): {err}"
         ) from err
     return peft_model.merge_and_unload() if merge else peft_model
+
+
+def log_peak_gpu_memory() -> None:
+    """Log the peak CUDA memory of this process (GPU rules report it themselves)."""
+    if torch.cuda.is_available():
+        peak = torch.cuda.max_memory_allocated() / 2**30
+        log.info("peak GPU memory: %.2f GiB on %s", peak, torch.cuda.get_device_name())

@@ -19,6 +19,7 @@ from typing import Any
 import polars as pl
 import torch
 from datasets import Dataset
+from transformers import TrainerCallback
 
 from sftlab.io import file_sha256, provenance, write_json, write_parquet, write_yaml
 from sftlab.models import base_fingerprint, load_model, pick_device, resolve_entry, source
@@ -35,12 +36,21 @@ SFT_DEFAULTS: dict[str, Any] = {
     "gradient_checkpointing": False,
     "bf16": "auto",
     "report_to": "none",
+    "disable_tqdm": True,  # progress goes to the log through LogCallback instead
     "completion_only_loss": True,
 }
 
 
 class SFTDataError(ValueError):
     """An SFT set that cannot be trained on: empty, malformed, or lacking a chat template."""
+
+
+class LogCallback(TrainerCallback):
+    """Writes each Trainer log record (loss, learning rate, ...) to the Python log."""
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        if logs:
+            log.info("step %d/%d %s", state.global_step, state.max_steps, logs)
 
 
 def build_configs(
@@ -168,7 +178,7 @@ def train_sft(
         train_dataset=dataset,
         processing_class=tokenizer,
         peft_config=lora_config,
-        callbacks=callbacks,
+        callbacks=[LogCallback(), *(callbacks or [])],
     )
     resume = last_checkpoint(ckpt_dir)
     if resume:
@@ -259,8 +269,8 @@ def oom_advice(sft_config) -> str:
     return (
         "CUDA ran out of memory while training. Lower train.sft.per_device_train_batch_size "
         f"(now {sft_config.per_device_train_batch_size}; raise gradient_accumulation_steps to keep "
-        f"the effective batch), lower train.sft.max_length (now {sft_config.max_length}), or turn on "
-        f"train.sft.gradient_checkpointing (now {sft_config.gradient_checkpointing})."
+        f"the effective batch), lower train.sft.max_length (now {sft_config.max_length}), or turn "
+        f"on train.sft.gradient_checkpointing (now {sft_config.gradient_checkpointing})."
     )
 
 

@@ -1,1 +1,70 @@
-# TODO: evaluate stage
+# Evaluate stage: every run, and the base model (arm "base", no adapter) as its reference.
+#
+# results/runs/{study}/{model}/{arm}_s{seed}/
+#   eval_{testset}.parquet / .json   short-answer QA: per item; accuracy overall and per group
+#   mmlu.parquet / mmlu.json         MMLU: per item; per subject, category, micro and macro
+
+
+# Per study: the item columns QA accuracy is grouped by (e.g. the memory level).
+QA_GROUP_BY = {}
+
+
+def get_qa_group_by(wildcards):
+    return QA_GROUP_BY.get(wildcards.study, [])
+
+
+rule evaluate_qa:
+    input:
+        qa=get_qa_items,
+        adapter=get_adapter,
+        model=get_model_files,
+    output:
+        per_item=f"{RUN}/eval_{{testset}}.parquet",
+        summary=f"{RUN}/eval_{{testset}}.json",
+    log:
+        "logs/evaluate_qa/{study}/{model}/{arm}_s{seed}/{testset}.log",
+    benchmark:
+        "benchmarks/evaluate_qa/{study}/{model}/{arm}_s{seed}/{testset}.tsv"
+    wildcard_constraints:
+        testset="[A-Za-z0-9_]+",
+    conda:
+        "../../envs/gpu.yaml"
+    threads: 2
+    resources:
+        gpu=1,
+    params:
+        model=get_model_entry,
+        settings={
+            "batch_size": config["evaluate"]["batch_size"],
+            **config["evaluate"]["qa"],
+        },
+        group_by=get_qa_group_by,
+    script:
+        "../scripts/evaluate_qa.py"
+
+
+rule evaluate_mc:
+    input:
+        mmlu="results/data/mmlu.parquet",
+        adapter=get_adapter,
+        model=get_model_files,
+    output:
+        per_item=f"{RUN}/mmlu.parquet",
+        summary=f"{RUN}/mmlu.json",
+    log:
+        "logs/evaluate_mc/{study}/{model}/{arm}_s{seed}.log",
+    benchmark:
+        "benchmarks/evaluate_mc/{study}/{model}/{arm}_s{seed}.tsv"
+    conda:
+        "../../envs/gpu.yaml"
+    threads: 2
+    resources:
+        gpu=1,
+    params:
+        model=get_model_entry,
+        settings={
+            "batch_size": config["evaluate"]["batch_size"],
+            **config["evaluate"]["mc"],
+        },
+    script:
+        "../scripts/evaluate_mc.py"

@@ -20,8 +20,8 @@ from typing import Any
 
 import polars as pl
 
+from sftlab.data.mmlu_subjects import SUBJECT_CATEGORIES
 from sftlab.evaluate.loglik import common_prefix_length, score_continuations
-from sftlab.evaluate.mmlu_subjects import category_of
 from sftlab.io import stable_id
 from sftlab.logs import Progress
 
@@ -126,7 +126,9 @@ def evaluate_mc(model, tokenizer, items: pl.DataFrame, settings: MCSettings = MC
         {
             "item_id": [r["item_id"] for r in rows],
             "subject": [r["subject"] for r in rows],
-            "category": [category_of(r["subject"]) for r in rows],
+            "category": [
+                r.get("category") or SUBJECT_CATEGORIES.get(r["subject"], "other") for r in rows
+            ],
             "answer": [int(r["answer"]) for r in rows],
             "prediction": predictions,
             "correct": [p == int(r["answer"]) for p, r in zip(predictions, rows, strict=True)],

@@ -1,0 +1,48 @@
+"""evaluate_qa: greedy short-answer QA of a model (with its adapter, or the base model).
+
+Inputs:  qa       QA test items (parquet: item_id or fact_id, question or prompt, answers, groups)
+         adapter  the run's adapter folder (none for the base model)
+Outputs: per_item per-item parquet (item_id, prediction, correct, prompt_hash, group columns)
+         summary  JSON: accuracy overall and per group, settings, provenance
+Params:  model (entry), settings (config evaluate.qa + batch_size), group_by (item columns)
+"""
+
+import logging
+
+import polars as pl
+
+from sftlab.evaluate.qa import QASettings, evaluate_qa, summarise_qa
+from sftlab.io import provenance, write_json, write_parquet
+from sftlab.logs import setup_logging
+from sftlab.models import load_model, log_peak_gpu_memory
+
+log = logging.getLogger("evaluate_qa")
+
+
+def main(snakemake) -> None:
+    setup_logging(snakemake.log[0])
+    settings = QASettings.from_dict(snakemake.params.settings)
+    adapter = snakemake.input.adapter or None
+    log.info("settings: %s; model: %s; adapter: %s", settings, snakemake.params.model, adapter)
+    model, tokenizer = load_model(snakemake.params.model, adapter=adapter)
+    items = pl.read_parquet(snakemake.input.qa)
+    group_by = list(snakemake.params.group_by)
+    per_item = evaluate_qa(model, tokenizer, items, settings, group_by=group_by)
+    log_peak_gpu_memory()
+    w = snakemake.wildcards
+    summary = summarise_qa(
+        per_item,
+        group_by,
+        model=w.model,
+        run=f"{w.arm}_s{w.seed}",
+        testset=w.testset,
+        settings=snakemake.params.settings,
+        provenance=provenance(model=snakemake.params.model, adapter=adapter),
+    )
+    log.info("accuracy %.4f over %d items", summary["acc"], summary["n"])
+    write_parquet(snakemake.output.per_item, per_item)
+    write_json(snakemake.output.summary, summary)
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821

@@ -1,0 +1,45 @@
+"""train_sft: fine-tune a model on an SFT set (LoRA or full) with TRL's SFTTrainer.
+
+Inputs:  data     SFT set (JSONL prompt/completion)
+         model    the local model folder (none for hub models)
+Outputs: adapter  PEFT adapter or full model (safetensors)
+         losses, plot, metrics, config, provenance   in the run's train/ folder
+Params:  train (config train section with the study's overrides), model (entry), seed,
+         checkpoints (folder outside the outputs; a re-run after a kill resumes from it)
+"""
+
+import logging
+from pathlib import Path
+
+import polars as pl
+
+from sftlab.io import package_versions
+from sftlab.logs import setup_logging
+from sftlab.models import log_peak_gpu_memory
+from sftlab.train import loss_figure, train_sft
+
+log = logging.getLogger("train_sft")
+
+
+def main(snakemake) -> None:
+    setup_logging(snakemake.log[0])
+    log.info("settings: %s; model: %s", snakemake.params.train, snakemake.params.model)
+    log.info("packages: %s", package_versions())
+    metrics = train_sft(
+        entry=snakemake.params.model,
+        data_path=snakemake.input.data,
+        settings=snakemake.params.train,
+        adapter_dir=snakemake.output.adapter,
+        train_dir=Path(snakemake.output.metrics).parent,
+        ckpt_dir=snakemake.params.checkpoints,
+        seed=snakemake.params.seed,
+    )
+    log.info("metrics: %s", metrics)
+    log_peak_gpu_memory()
+    w = snakemake.wildcards
+    losses = pl.read_parquet(snakemake.output.losses)
+    loss_figure(losses, f"{w.model} {w.arm} seed {w.seed}").savefig(snakemake.output.plot, dpi=120)
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821
