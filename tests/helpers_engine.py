@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import polars as pl
 import torch
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+
+# Tiny models gain nothing from intra-op threads, and on a busy 2-core machine OpenMP spinning makes
+# a forward pass ~50x slower with 2 threads than with 1.
+torch.set_num_threads(1)
 
 CORPUS = [
     "The capital of Norland is Vemor.",
@@ -39,7 +45,11 @@ def build_tokenizer(vocab_size: int = 320) -> PreTrainedTokenizerFast:
 
 
 def build_model(
-    tokenizer: PreTrainedTokenizerFast, hidden: int = 32, layers: int = 2, seed: int = 0
+    tokenizer: PreTrainedTokenizerFast,
+    hidden: int = 32,
+    layers: int = 2,
+    seed: int = 0,
+    init: float = 0.3,  # 0.02 (Llama's) leaves logits near uniform, out of a LoRA update's reach
 ) -> LlamaForCausalLM:
     torch.manual_seed(seed)
     config = LlamaConfig(
@@ -54,6 +64,7 @@ def build_model(
         eos_token_id=tokenizer.eos_token_id,
         pad_token_id=tokenizer.pad_token_id,
         tie_word_embeddings=True,
+        initializer_range=init,
     )
     return LlamaForCausalLM(config).eval()
 
@@ -73,3 +84,64 @@ def save_model_dir(
 
 def entry(path: Path, name: str = "tiny", **extra) -> dict:
     return {"name": name, "path": str(path), "kind": "base", **extra}
+
+
+FACTS = [  # a memorisation task: 8 invented items, each with one colour
+    ("Vemor", "red"),
+    ("Ostrava", "green"),
+    ("Norland", "blue"),
+    ("Alice", "yellow"),
+    ("Bob", "green"),
+    ("Carol", "red"),
+    ("chess", "blue"),
+    ("poems", "yellow"),
+]
+COLOURS = ["red", "green", "blue", "yellow"]
+
+
+def question(subject: str) -> str:
+    return f"What colour is {subject}?"
+
+
+def write_sft_set(path: Path, facts=FACTS, template: str = "<|question|> {question} <|answer|>"):
+    rows = [
+        {
+            "prompt": template.format(question=question(s)),
+            "completion": f" {c}",
+            "source_id": s,
+            "level": 0,
+        }
+        for s, c in facts
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def qa_items(facts=FACTS) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "fact_id": [f"f{i}" for i in range(len(facts))],
+            "question": [question(s) for s, _ in facts],
+            "answers": [[c] for _, c in facts],
+            "level": [i % 2 for i in range(len(facts))],
+        }
+    )
+
+
+def mmlu_items(subjects=("astronomy", "demo_facts"), dev: int = 5, test: int = 6) -> pl.DataFrame:
+    rows = []
+    for subject in subjects:
+        for split, n in (("dev", dev), ("test", test)):
+            for i in range(n):
+                s, c = FACTS[i % len(FACTS)]
+                rows.append(
+                    {
+                        "item_id": f"{subject}-{split}-{i}",
+                        "subject": subject,
+                        "question": f"{question(s)} ({split} {i})" + " really" * (i % 3),
+                        "choices": COLOURS,
+                        "answer": COLOURS.index(c),
+                        "split": split,
+                    }
+                )
+    return pl.DataFrame(rows)

@@ -10,6 +10,7 @@ Params:  model (entry), settings (config evaluate.mc + batch_size)
 import logging
 
 import polars as pl
+import torch
 
 from sftlab.evaluate.mc import MCSettings, evaluate_mc, summarise_mc
 from sftlab.io import provenance, write_json, write_parquet
@@ -21,6 +22,7 @@ log = logging.getLogger("evaluate_mc")
 
 def main(snakemake) -> None:
     setup_logging(snakemake.log[0])
+    torch.set_num_threads(snakemake.threads)
     settings = MCSettings(**snakemake.params.settings)
     adapter = snakemake.input.adapter or None
     log.info("settings: %s; model: %s; adapter: %s", settings, snakemake.params.model, adapter)

@@ -10,6 +10,7 @@ Params:  model (entry), settings (config evaluate.qa + batch_size), group_by (it
 import logging
 
 import polars as pl
+import torch
 
 from sftlab.evaluate.qa import QASettings, evaluate_qa, summarise_qa
 from sftlab.io import provenance, write_json, write_parquet
@@ -21,6 +22,7 @@ log = logging.getLogger("evaluate_qa")
 
 def main(snakemake) -> None:
     setup_logging(snakemake.log[0])
+    torch.set_num_threads(snakemake.threads)
     settings = QASettings.from_dict(snakemake.params.settings)
     adapter = snakemake.input.adapter or None
     log.info("settings: %s; model: %s; adapter: %s", settings, snakemake.params.model, adapter)

@@ -12,6 +12,7 @@ import logging
 from pathlib import Path
 
 import polars as pl
+import torch
 
 from sftlab.io import package_versions
 from sftlab.logs import setup_logging
@@ -23,6 +24,7 @@ log = logging.getLogger("train_sft")
 
 def main(snakemake) -> None:
     setup_logging(snakemake.log[0])
+    torch.set_num_threads(snakemake.threads)
     log.info("settings: %s; model: %s", snakemake.params.train, snakemake.params.model)
     log.info("packages: %s", package_versions())
     metrics = train_sft(
