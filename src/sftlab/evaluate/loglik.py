@@ -1,9 +1,9 @@
 """Batched log-likelihood of continuations given contexts, with optional shared-prefix KV reuse.
 
-A request is (context token ids, [continuation token ids, ...]). When every continuation is one
-token (MMLU's " A".." D"), one forward pass over the context scores them all; otherwise each
-continuation gets its own row. Rows are left-padded so every row ends at the same position and only
-the last few positions' logits are computed. With `shared_prefix = p > 0`, all contexts share their
+A request is (context token ids, [continuation token ids, ...]). Continuations that differ only in
+their last token (MMLU's " A".." D") are scored by one forward pass; others get a row each. Rows
+are left-padded so every row ends at the same position and only the last few positions' logits are
+computed. With `shared_prefix = p > 0`, all contexts share their
 first p tokens: those are run once, and their KV cache is repeated over each batch.
 """
 
@@ -38,13 +38,17 @@ def common_prefix_length(seqs: Sequence[Sequence[int]]) -> int:
 
 
 def _rows(contexts, continuations) -> list[_Row]:
+    """One row per distinct context + continuation[:-1]: continuations that differ only in their
+    last token (" A".." D", whether one token or a shared space then a letter) share a row."""
     rows = []
     for r, (ctx, conts) in enumerate(zip(contexts, continuations, strict=True)):
-        if all(len(c) == 1 for c in conts):
-            rows.append(_Row(list(ctx), [(r, j, list(c)) for j, c in enumerate(conts)]))
-        else:
-            for j, c in enumerate(conts):
-                rows.append(_Row(list(ctx) + list(c[:-1]), [(r, j, list(c))]))
+        by_stem: dict[tuple[int, ...], _Row] = {}
+        for j, c in enumerate(conts):
+            stem = tuple(c[:-1])
+            if stem not in by_stem:
+                by_stem[stem] = _Row(list(ctx) + list(stem), [])
+                rows.append(by_stem[stem])
+            by_stem[stem].targets.append((r, j, list(c)))
     return rows
 
 
