@@ -1,0 +1,131 @@
+"""Throughput of sftlab.llm against the scripted server (fixed 50 ms latency), and of cache hits.
+
+Target (issue 5): with concurrency c, at least 0.7 x c / 0.05 requests/s up to c = 32; the cache hit
+path at least 1,000 lookups/s. Prints one line per measurement with the ratio to its target.
+
+    .venv/bin/python bench/bench_llm.py [--concurrency 1 4 8 16 32] [--seconds 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from pydantic import BaseModel
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from llm_server import start_subprocess  # noqa: E402
+
+from sftlab.llm import LLMClient, LLMSettings  # noqa: E402
+from sftlab.llm.client import _background_loop  # noqa: E402
+
+LATENCY_S = 0.05
+
+
+class Echo(BaseModel):
+    echo: str
+
+
+def conversations(tag: str, n: int) -> list[list[dict[str, str]]]:
+    return [[{"role": "user", "content": f"{tag} question {i}"}] for i in range(n)]
+
+
+def settings(url: str, cache: Path, concurrency: int) -> LLMSettings:
+    return LLMSettings(
+        model="openai/bench-model", api_base=url, cache_path=str(cache), concurrency=concurrency
+    )
+
+
+def timed(client: LLMClient, convs: list) -> float:
+    start = time.perf_counter()
+    results = client.run_json(convs, Echo)
+    elapsed = time.perf_counter() - start
+    assert all(r.ok for r in results), client.stats()
+    return len(convs) / elapsed
+
+
+async def bare(url: str, c: int, n: int, via: str) -> float:
+    """Requests/s with no sftlab around: bare litellm.acompletion, or bare aiohttp (the floor)."""
+    import aiohttp
+
+    from sftlab.llm._litellm import litellm
+
+    semaphore = asyncio.Semaphore(c)
+    body = {"model": "bench-model", "max_tokens": 1024}
+    async with aiohttp.ClientSession() as session:
+
+        async def one(i: int) -> None:
+            messages = [{"role": "user", "content": f"{via} {i}"}]
+            async with semaphore:
+                if via == "litellm":
+                    await litellm().acompletion(
+                        model="openai/bench-model", api_base=url, api_key="EMPTY",
+                        messages=messages, max_retries=0, max_tokens=1024,
+                    )  # fmt: skip
+                else:
+                    payload = body | {"messages": messages}
+                    async with session.post(f"{url}/chat/completions", json=payload) as reply:
+                        await reply.json()
+
+        start = time.perf_counter()
+        await asyncio.gather(*(one(i) for i in range(n)))
+        return n / (time.perf_counter() - start)
+
+
+def run_on_client_loop(coroutine):
+    """Bare litellm on the loop the client uses, so both reuse the same HTTP sessions."""
+    return asyncio.run_coroutine_threadsafe(coroutine, _background_loop()).result()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 8, 16, 32])
+    parser.add_argument("--seconds", type=float, default=4.0, help="ideal duration per level")
+    parser.add_argument(
+        "--baselines", action="store_true", help="also bare litellm and bare aiohttp at max c"
+    )
+    args = parser.parse_args(argv)
+    server = start_subprocess(latency_s=LATENCY_S)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            cache = Path(tmp) / "llm.sqlite"
+            warm = LLMClient(settings(server.url, cache, 4))
+            timed(warm, conversations("warm-up", 20))  # imports litellm, opens connections
+            for c in args.concurrency:
+                target = 0.7 * c / LATENCY_S
+                n = max(50, int(args.seconds * c / LATENCY_S))
+                rate = timed(LLMClient(settings(server.url, cache, c)), conversations(f"c{c}", n))
+                print(
+                    f"requests  c={c:<3d} n={n:<5d} {rate:8.1f}/s  target {target:6.1f}/s  "
+                    f"ratio {rate / target:5.2f}",
+                    flush=True,
+                )
+            if args.baselines:
+                c = max(args.concurrency)
+                n = max(50, int(args.seconds * c / LATENCY_S))
+                target = 0.7 * c / LATENCY_S
+                for via in ("litellm", "aiohttp"):
+                    rate = run_on_client_loop(bare(server.url, c, n, via))
+                    print(
+                        f"bare {via:<8s} c={c:<3d} n={n:<5d} {rate:8.1f}/s  "
+                        f"target {target:6.1f}/s  ratio {rate / target:5.2f}",
+                        flush=True,
+                    )
+            n = 5000
+            fill = LLMClient(settings(server.url, cache, max(args.concurrency)))
+            timed(fill, conversations("hits", n))
+            sent = server.requests
+            hits = LLMClient(settings(server.url, cache, 8))
+            rate = timed(hits, conversations("hits", n))
+            assert server.requests == sent and hits.stats()["cache_hits"] == n
+            print(f"cache hits n={n} {rate:8.1f}/s  target 1000.0/s  ratio {rate / 1000:5.2f}")
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()

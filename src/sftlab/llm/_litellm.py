@@ -1,0 +1,66 @@
+"""Import litellm once, quietly, offline, and with every log line scrubbed of secrets.
+
+- LITELLM_LOCAL_MODEL_COST_MAP: litellm otherwise fetches its price table from GitHub at import
+  (three attempts, seconds of delay offline); the packaged table keeps cost accounting reproducible.
+- litellm's own loggers and the HTTP stacks under it log at WARNING at most, through a filter that
+  replaces any registered secret by "***".
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from typing import Any
+
+QUIET_LOGGERS = (
+    "LiteLLM",
+    "LiteLLM Router",
+    "LiteLLM Proxy",
+    "openai",
+    "httpx",
+    "httpcore",
+    "aiohttp",
+)
+
+_lock = threading.Lock()
+_secrets: set[str] = set()
+_module: Any = None
+
+
+def redact(text: str) -> str:
+    for secret in _secrets:
+        text = text.replace(secret, "***")
+    return text
+
+
+def register_secret(secret: str) -> None:
+    if secret and len(secret) >= 4:
+        _secrets.add(secret)
+
+
+class RedactFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if _secrets:
+            record.msg = redact(record.getMessage())
+            record.args = None
+        return True
+
+
+def litellm() -> Any:
+    """The configured litellm module (imported on first use: it takes seconds)."""
+    global _module
+    with _lock:
+        if _module is None:
+            os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+            for name in QUIET_LOGGERS:  # before the import, which already logs
+                logger = logging.getLogger(name)
+                logger.setLevel(max(logger.level, logging.WARNING))
+                logger.addFilter(RedactFilter())
+            import litellm as module
+
+            module.suppress_debug_info = True  # no "Give Feedback / Get Help" prints
+            module.turn_off_message_logging = True
+            module.telemetry = False
+            _module = module
+        return _module

@@ -1,0 +1,78 @@
+"""Turning a reply into a validated object, and an exception into a failure kind."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL)
+
+
+class InvalidAnswer(ValueError):
+    """The reply is not JSON, or does not match the schema; the message says why, briefly."""
+
+
+def extract_json(text: str) -> Any:
+    """Parse a reply as JSON, tolerating a ```json fence or prose around one object."""
+    candidates = [text.strip()]
+    candidates += [m.strip() for m in FENCE.findall(text)]
+    first, last = text.find("{"), text.rfind("}")
+    if 0 <= first < last:
+        candidates.append(text[first : last + 1])
+    for candidate in candidates:
+        try:
+            return json.loads(candidate)
+        except json.JSONDecodeError:
+            continue
+    raise InvalidAnswer("the reply is not valid JSON")
+
+
+def parse_answer(text: str, schema: type[BaseModel], context: Any = None) -> BaseModel:
+    try:
+        return schema.model_validate(extract_json(text), context=context)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or '<root>'}: {e['msg']}" for e in error.errors()
+        )
+        raise InvalidAnswer(f"the JSON does not match the schema ({problems})") from None
+
+
+def classify(error: BaseException) -> tuple[str, bool]:
+    """(failure kind, retryable) for an exception raised by litellm.acompletion."""
+    import litellm
+
+    if isinstance(error, litellm.RateLimitError):
+        return "rate_limit", True
+    if isinstance(error, litellm.Timeout | TimeoutError):
+        return "timeout", True
+    if isinstance(error, litellm.APIConnectionError):
+        return "connection", True
+    server_errors = (
+        litellm.InternalServerError,
+        litellm.ServiceUnavailableError,
+        litellm.BadGatewayError,
+    )
+    status = getattr(error, "status_code", None)
+    if isinstance(error, server_errors) or (isinstance(status, int) and status >= 500):
+        return "server_error", True
+    if isinstance(error, litellm.AuthenticationError | litellm.PermissionDeniedError):
+        return "auth", False
+    if isinstance(error, litellm.BadRequestError | litellm.NotFoundError):
+        return "bad_request", False
+    return "other", False
+
+
+def retry_after_s(error: BaseException) -> float | None:
+    """The server's Retry-After in seconds, when the error carries one."""
+    headers = getattr(error, "litellm_response_headers", None)
+    response = getattr(error, "response", None)
+    if headers is None and response is not None:
+        headers = getattr(response, "headers", None)
+    try:
+        value = headers.get("retry-after") if headers is not None else None
+        return float(value) if value is not None else None
+    except (TypeError, ValueError, AttributeError):
+        return None

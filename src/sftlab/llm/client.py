@@ -1,0 +1,317 @@
+"""LLM client over litellm: bounded concurrency, retries, schema-checked JSON, a persistent cache.
+
+    client = LLMClient(LLMSettings(**config["llm"]))
+    results = client.run_json(conversations, Answer)      # one LLMResult per conversation, in order
+    check_failure_rate(results, client.settings.max_failure_rate)
+    write_json(stats_path, client.stats())
+
+Each conversation is answered from the cache, or by requests with retries (exponential backoff
+with jitter, honouring Retry-After) on rate limits, 5xx, timeouts and lost connections; other errors
+fail at once. A reply that is not valid JSON for the schema gets one re-ask naming the problem, then
+counts as a failure. Only successes are cached, so a re-run retries failures and nothing else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+from sftlab.llm import _litellm
+from sftlab.llm.answers import InvalidAnswer, classify, parse_answer, retry_after_s
+from sftlab.llm.cache import CachedAnswer, LLMCache, cache_key
+from sftlab.llm.results import LLMError, LLMResult
+from sftlab.llm.settings import LLMSettings
+from sftlab.logs import Progress
+
+log = logging.getLogger(__name__)
+Messages = list[dict[str, Any]]
+REASK = (
+    "Your previous reply could not be used: {error}. Reply again with only a JSON object that "
+    "matches this JSON schema:\n{schema}"
+)
+
+
+@dataclass
+class _Stats:
+    conversations: int = 0
+    succeeded: int = 0
+    cache_hits: int = 0
+    requests_sent: int = 0
+    retries: int = 0
+    reasks: int = 0
+    failures: Counter[str] = field(default_factory=Counter)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    unpriced_requests: int = 0
+    cache_saved_cost_usd: float = 0.0
+    elapsed_s: float = 0.0
+
+
+class _Failure(Exception):
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind
+
+
+class LLMClient:
+    def __init__(self, settings: LLMSettings, logger: logging.Logger | None = None):
+        self.settings = settings
+        self.log = logger or log
+        self.cache = LLMCache(settings.cache_path)
+        self._stats = _Stats()
+        self._semaphores: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
+        self._rng = random.Random()
+
+    def run_json(
+        self,
+        conversations: Sequence[Messages],
+        schema: type[BaseModel],
+        contexts: Sequence[Any] | None = None,
+        label: str = "llm",
+    ) -> list[LLMResult]:
+        """Synchronous `arun_json`, run on a background event loop (safe inside a running loop)."""
+        future = asyncio.run_coroutine_threadsafe(
+            self.arun_json(conversations, schema, contexts, label), _background_loop()
+        )
+        try:
+            return future.result()
+        except BaseException:
+            future.cancel()
+            raise
+
+    async def arun_json(
+        self,
+        conversations: Sequence[Messages],
+        schema: type[BaseModel],
+        contexts: Sequence[Any] | None = None,
+        label: str = "llm",
+    ) -> list[LLMResult]:
+        """Answer every conversation with an object of `schema`; results keep the input order.
+
+        `contexts[i]` is passed to pydantic validation of answer i (`info.context` in a validator),
+        e.g. the gold letter an answer must keep; a mismatch is an invalid answer like any other.
+        """
+        start = time.perf_counter()
+        schema_json = schema.model_json_schema()
+        params = self.settings.output_params()
+        keys = [cache_key(self.settings.model, list(c), params, schema_json) for c in conversations]
+        contexts = list(contexts) if contexts is not None else [None] * len(conversations)
+        hits = self.cache.get_many(keys)
+        results: list[LLMResult | None] = [None] * len(conversations)
+        todo = []
+        for i, key in enumerate(keys):
+            hit = hits.get(key)
+            if hit is not None:
+                try:
+                    value = parse_answer(hit.text, schema, contexts[i])
+                except InvalidAnswer:  # a validator changed meaning: ask again
+                    todo.append(i)
+                    continue
+                results[i] = LLMResult(
+                    i, key, True, value, hit.text, True, None, None, 0,
+                    hit.prompt_tokens, hit.completion_tokens, hit.cost_usd,
+                )  # fmt: skip
+            else:
+                todo.append(i)
+        stats = self._stats
+        stats.conversations += len(conversations)
+        stats.cache_hits += len(conversations) - len(todo)
+        stats.cache_saved_cost_usd += sum(r.cost_usd or 0.0 for r in results if r is not None)
+        self.log.info(
+            "%s: %d conversations, %d from the cache, %d to ask %s",
+            label, len(conversations), len(conversations) - len(todo), len(todo),
+            self.settings.model,
+        )  # fmt: skip
+        if todo:
+            api_key = self._api_key()
+            semaphore = self._semaphores.setdefault(
+                asyncio.get_running_loop(), asyncio.Semaphore(self.settings.concurrency)
+            )
+            progress = Progress(len(todo), label, unit="conversations", logger=self.log)
+            pending = iter(todo)
+
+            async def worker() -> None:
+                for i in pending:
+                    async with semaphore:
+                        results[i] = await self._answer(
+                            i, keys[i], list(conversations[i]), schema, contexts[i], api_key
+                        )
+                    progress.update()
+
+            workers = min(self.settings.concurrency, len(todo))
+            await asyncio.gather(*(worker() for _ in range(workers)))
+        stats.succeeded += sum(1 for r in results if r is not None and r.ok)
+        stats.elapsed_s += time.perf_counter() - start
+        return [r for r in results if r is not None]
+
+    def stats(self) -> dict[str, Any]:
+        """Counters summed over every call of this client, as plain values for a stats JSON."""
+        s = self._stats
+        return {
+            "model": self.settings.model,
+            "conversations": s.conversations,
+            "succeeded": s.succeeded,
+            "failed": sum(s.failures.values()),
+            "failures_by_kind": dict(s.failures),
+            "cache_hits": s.cache_hits,
+            "requests_sent": s.requests_sent,
+            "retries": s.retries,
+            "reasks": s.reasks,
+            "prompt_tokens": s.prompt_tokens,
+            "completion_tokens": s.completion_tokens,
+            "cost_usd": round(s.cost_usd, 6),
+            "unpriced_requests": s.unpriced_requests,
+            "cache_saved_cost_usd": round(s.cache_saved_cost_usd, 6),
+            "elapsed_s": round(s.elapsed_s, 3),
+        }
+
+    def close(self) -> None:
+        self.cache.close()
+
+    def __enter__(self) -> LLMClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    async def _answer(
+        self,
+        index: int,
+        key: str,
+        messages: Messages,
+        schema: type[BaseModel],
+        context: Any,
+        api_key: str,
+    ) -> LLMResult:
+        result = LLMResult(index, key, False)
+        for ask in range(2):
+            try:
+                text = await self._complete(messages, api_key, result)
+            except _Failure as failure:
+                return self._fail(result, failure.kind, str(failure))
+            try:
+                result.value = parse_answer(text, schema, context)
+            except InvalidAnswer as problem:
+                result.text = text
+                if ask == 1:
+                    return self._fail(result, "invalid_output", str(problem))
+                self._stats.reasks += 1
+                reask = REASK.format(error=problem, schema=json.dumps(schema.model_json_schema()))
+                messages = messages + [
+                    {"role": "assistant", "content": text},
+                    {"role": "user", "content": reask},
+                ]
+                continue
+            result.ok, result.text = True, text
+            answer = CachedAnswer(
+                text, result.prompt_tokens, result.completion_tokens, result.cost_usd
+            )
+            self.cache.put(key, self.settings.model, answer)
+            return result
+        raise AssertionError("unreachable")
+
+    def _fail(self, result: LLMResult, kind: str, message: str) -> LLMResult:
+        result.error_kind, result.error = kind, _litellm.redact(message)[:500]
+        self._stats.failures[kind] += 1
+        self.log.warning("conversation %d failed (%s): %s", result.index, kind, result.error)
+        return result
+
+    async def _complete(self, messages: Messages, api_key: str, result: LLMResult) -> str:
+        """One reply text; retries transient errors, raises _Failure otherwise."""
+        litellm = _litellm.litellm()
+        s = self.settings
+        kwargs: dict[str, Any] = {
+            "model": s.model,
+            "messages": messages,
+            "temperature": s.temperature,
+            "max_tokens": s.max_tokens,
+            "timeout": s.timeout_s,
+            "max_retries": 0,  # retries are ours, counted and logged
+            "drop_params": True,  # e.g. seed or response_format where a provider lacks them
+            "api_key": api_key,
+        }
+        if s.api_base:
+            kwargs["api_base"] = s.api_base
+        if s.top_p is not None:
+            kwargs["top_p"] = s.top_p
+        if s.seed is not None:
+            kwargs["seed"] = s.seed
+        if s.json_mode:
+            kwargs["response_format"] = {"type": "json_object"}
+        for attempt in range(s.max_retries + 1):
+            self._stats.requests_sent += 1
+            result.requests += 1
+            try:
+                response = await litellm.acompletion(**kwargs)
+            except Exception as error:  # noqa: BLE001 - classified below, never swallowed
+                kind, retryable = classify(error)
+                message = f"{type(error).__name__}: {error}"
+                if not retryable or attempt == s.max_retries:
+                    raise _Failure(kind, message) from None
+                self._stats.retries += 1
+                await asyncio.sleep(self._backoff(attempt, retry_after_s(error)))
+                continue
+            self._account(response, result)
+            return response.choices[0].message.content or ""
+        raise AssertionError("unreachable")
+
+    def _backoff(self, attempt: int, retry_after: float | None) -> float:
+        s = self.settings
+        delay = min(s.backoff_max_s, s.backoff_base_s * 2**attempt) * self._rng.uniform(0.5, 1.0)
+        if retry_after is not None:
+            delay = max(delay, min(retry_after, s.backoff_max_s))
+        return delay
+
+    def _account(self, response: Any, result: LLMResult) -> None:
+        usage = getattr(response, "usage", None)
+        prompt = int(getattr(usage, "prompt_tokens", 0) or 0)
+        completion = int(getattr(usage, "completion_tokens", 0) or 0)
+        # litellm prices every response already; a second completion_cost() would double the CPU
+        cost = (getattr(response, "_hidden_params", None) or {}).get("response_cost")
+        result.prompt_tokens += prompt
+        result.completion_tokens += completion
+        self._stats.prompt_tokens += prompt
+        self._stats.completion_tokens += completion
+        if cost is None:
+            self._stats.unpriced_requests += 1
+        else:
+            result.cost_usd = (result.cost_usd or 0.0) + float(cost)
+            self._stats.cost_usd += float(cost)
+
+    def _api_key(self) -> str:
+        key = os.environ.get(self.settings.api_key_env, "")
+        if not key:
+            if self.settings.api_base is None:
+                raise LLMError(
+                    f"no API key: set the environment variable {self.settings.api_key_env} "
+                    "(llm.api_key_env names it)"
+                )
+            key = "EMPTY"  # local OpenAI-compatible servers accept any key
+        _litellm.register_secret(key)
+        return key
+
+
+_loop: asyncio.AbstractEventLoop | None = None
+_loop_lock = threading.Lock()
+
+
+def _background_loop() -> asyncio.AbstractEventLoop:
+    """One long-lived loop for synchronous callers: litellm's HTTP clients are bound to a loop."""
+    global _loop
+    with _loop_lock:
+        if _loop is None:
+            _loop = asyncio.new_event_loop()
+            threading.Thread(target=_loop.run_forever, name="sftlab-llm", daemon=True).start()
+        return _loop

@@ -1,0 +1,56 @@
+"""Typed settings of the LLM client: the fields are exactly the keys of the config's `llm:` section.
+
+workflow/schemas/llm.schema.yaml mirrors this class (a unit test keeps the two in step). The API
+key is not a setting: only the *name* of the environment variable that holds it is, and the client
+reads the variable at call time.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class LLMSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    model: str = Field(
+        "openai/gpt-4o-mini",
+        description="Any litellm model string; openai/<name> with api_base for local servers.",
+    )
+    api_base: str | None = Field(
+        None, description="Base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1."
+    )
+    api_key_env: str = Field(
+        "OPENAI_API_KEY", description="Name of the environment variable that holds the API key."
+    )
+    temperature: float = Field(0.0, ge=0.0, le=2.0, description="Sampling temperature.")
+    max_tokens: int = Field(1024, ge=1, description="Completion budget per call.")
+    top_p: float | None = Field(None, gt=0.0, le=1.0, description="Nucleus sampling; null: unset.")
+    seed: int | None = Field(0, description="Provider seed where supported; null: unset.")
+    concurrency: int = Field(8, ge=1, description="Requests in flight at once.")
+    max_retries: int = Field(
+        5, ge=0, description="Retries on 429, 5xx, timeouts, lost connections."
+    )
+    backoff_base_s: float = Field(1.0, ge=0.0, description="First retry delay; doubles per retry.")
+    backoff_max_s: float = Field(60.0, ge=0.0, description="Cap on one retry delay.")
+    timeout_s: float = Field(120.0, gt=0.0, description="Timeout of one request.")
+    max_failure_rate: float = Field(
+        0.05, ge=0.0, le=1.0, description="A job fails when more calls than this fraction fail."
+    )
+    cache_path: str = Field(
+        ".sftlab-cache/llm.sqlite",
+        description="SQLite answer cache; outside results/ so it survives deleted outputs.",
+    )
+    json_mode: bool = Field(
+        True, description="Ask for response_format json_object (dropped where unsupported)."
+    )
+
+    def output_params(self) -> dict[str, object]:
+        """The parameters that change an answer: part of every cache key."""
+        return {
+            "temperature": self.temperature,
+            "max_tokens": self.max_tokens,
+            "top_p": self.top_p,
+            "seed": self.seed,
+            "json_mode": self.json_mode,
+        }

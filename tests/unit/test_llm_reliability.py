@@ -1,0 +1,251 @@
+"""Reliability of sftlab.llm: real HTTP through litellm to the scripted tests/llm_server.py."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel, ValidationInfo, field_validator
+
+from sftlab.io import write_json
+from sftlab.llm import LLMCache, LLMClient, LLMError, LLMSettings, check_failure_rate
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from llm_server import ScriptedLLMServer  # noqa: E402
+
+
+class Echo(BaseModel):
+    echo: str
+
+
+class Letter(BaseModel):
+    letter: str
+
+    @field_validator("letter")
+    @classmethod
+    def keeps_gold(cls, value: str, info: ValidationInfo) -> str:
+        if info.context and value != info.context:
+            raise ValueError(f"answer {value} differs from the gold letter {info.context}")
+        return value
+
+
+def ask(*texts: str) -> list[list[dict[str, str]]]:
+    return [[{"role": "user", "content": text}] for text in texts]
+
+
+def settings(server: ScriptedLLMServer, tmp_path: Path, **overrides) -> LLMSettings:
+    values = dict(
+        model="openai/test-model",
+        api_base=server.url,
+        cache_path=str(tmp_path / "cache" / "llm.sqlite"),
+        concurrency=4,
+        max_retries=3,
+        backoff_base_s=0.01,
+        backoff_max_s=0.5,
+        timeout_s=0.5,
+    )
+    return LLMSettings(**(values | overrides))
+
+
+@pytest.fixture
+def server():
+    with ScriptedLLMServer(slow_s=1.5) as running:
+        yield running
+
+
+def test_retries_succeed_after_429_5xx_and_timeouts(server, tmp_path):
+    client = LLMClient(settings(server, tmp_path))
+    texts = [
+        "a [[behave:429x2]]",
+        "b [[behave:500x2]]",
+        "c [[behave:503x1]]",
+        "d [[behave:slowx1]]",
+    ]
+    results = client.run_json(ask(*texts), Echo)
+    assert [r.ok for r in results] == [True] * 4
+    assert [r.value.echo for r in results] == ["a", "b", "c", "d"]
+    assert [r.requests for r in results] == [3, 3, 2, 2]
+    stats = client.stats()
+    assert stats["retries"] == 6 and stats["requests_sent"] == 10 == server.requests
+    assert stats["failed"] == 0 and stats["prompt_tokens"] > 0 and stats["completion_tokens"] > 0
+
+
+def test_retry_after_is_honoured(server, tmp_path):
+    server.retry_after_s = 0.3
+    client = LLMClient(settings(server, tmp_path, backoff_base_s=0.0))
+    start = time.perf_counter()
+    [result] = client.run_json(ask("x [[behave:429x1]]"), Echo)
+    assert result.ok and time.perf_counter() - start >= 0.3
+
+
+def test_failures_are_recorded_by_kind_and_not_retried_on_4xx(server, tmp_path):
+    client = LLMClient(settings(server, tmp_path, max_retries=2))
+    texts = ["ok", "[[behave:400]]", "[[behave:401]]", "[[behave:500]]", "[[behave:slow]]"]
+    results = client.run_json(ask(*texts), Echo)
+    assert [r.error_kind for r in results] == [
+        None, "bad_request", "auth", "server_error", "timeout"
+    ]  # fmt: skip
+    assert [r.requests for r in results] == [1, 1, 1, 3, 3]
+    stats = client.stats()
+    assert stats["failures_by_kind"] == {
+        "bad_request": 1,
+        "auth": 1,
+        "server_error": 1,
+        "timeout": 1,
+    }
+    assert stats["succeeded"] == 1 and stats["failed"] == 4 and stats["retries"] == 4
+
+
+def test_invalid_json_gets_one_reask_then_fails(server, tmp_path):
+    client = LLMClient(settings(server, tmp_path))
+    texts = ["f [[behave:fenced]]", "m [[behave:malformedx1]]", "n [[behave:malformed]]"]
+    fenced, fixed, broken = client.run_json(ask(*texts), Echo)
+    assert fenced.ok and fenced.value.echo == "f" and fenced.requests == 1
+    assert fixed.ok and fixed.value.echo == "m" and fixed.requests == 2
+    assert not broken.ok and broken.error_kind == "invalid_output" and broken.requests == 2
+    reask = server.prompts[-1]
+    assert "not valid JSON" in reask and '"echo"' in reask  # names the problem and the schema
+    assert client.stats()["reasks"] == 2
+    server.reset()
+    again = LLMClient(settings(server, tmp_path)).run_json(ask(*texts), Echo)
+    assert [r.cached for r in again] == [True, True, False]  # failures are not cached
+    assert server.requests == 2
+
+
+def test_wrong_gold_letter_is_rejected_through_the_validation_context(tmp_path):
+    with ScriptedLLMServer(answer=lambda messages: json.dumps({"letter": "A"})) as server:
+        client = LLMClient(settings(server, tmp_path))
+        right, wrong = client.run_json(ask("q1", "q2"), Letter, contexts=["A", "B"])
+    assert right.ok and right.value.letter == "A"
+    assert not wrong.ok and wrong.error_kind == "invalid_output" and "gold letter B" in wrong.error
+
+
+def test_job_fails_only_past_max_failure_rate(server, tmp_path):
+    client = LLMClient(settings(server, tmp_path, max_retries=0))
+    texts = [f"item {i}" for i in range(18)] + ["[[behave:500]] a", "[[behave:400]] b"]
+    results = client.run_json(ask(*texts), Echo)
+    check_failure_rate(results, 0.10)  # 2 of 20 = 10%: allowed
+    with pytest.raises(LLMError, match=r"2 of 20 LLM calls failed .*server_error: 1"):
+        check_failure_rate(results, 0.05)
+
+
+def test_second_run_sends_zero_requests(server, tmp_path):
+    texts = [f"question {i}" for i in range(12)]
+    first = LLMClient(settings(server, tmp_path)).run_json(ask(*texts), Echo)
+    assert server.requests == 12 and all(r.ok for r in first)
+    server.reset()
+    client = LLMClient(settings(server, tmp_path))
+    second = client.run_json(ask(*texts), Echo)
+    assert server.requests == 0
+    assert [r.value for r in second] == [r.value for r in first]
+    assert client.stats()["cache_hits"] == 12 and client.stats()["requests_sent"] == 0
+
+
+def test_cache_key_covers_output_parameters(server, tmp_path):
+    LLMClient(settings(server, tmp_path)).run_json(ask("same"), Echo)
+    LLMClient(settings(server, tmp_path, timeout_s=0.9, concurrency=2)).run_json(ask("same"), Echo)
+    assert server.requests == 1  # transport settings do not change the answer
+    LLMClient(settings(server, tmp_path, temperature=0.5)).run_json(ask("same"), Echo)
+    assert server.requests == 2
+
+
+CHILD = """
+import sys
+from pydantic import BaseModel
+from sftlab.llm import LLMClient, LLMSettings
+class Echo(BaseModel):
+    echo: str
+url, cache, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+settings = LLMSettings(model="openai/test-model", api_base=url, cache_path=cache, concurrency=4)
+LLMClient(settings).run_json([[{"role": "user", "content": f"item {i}"}] for i in range(n)], Echo)
+"""
+
+
+def test_killed_run_resumes_without_repeating_finished_requests(tmp_path):
+    n = 60
+    cache_path = tmp_path / "llm.sqlite"
+    with ScriptedLLMServer(latency_s=0.1) as server:  # 4 in flight: ~40 answers/s
+        child = subprocess.Popen([sys.executable, "-c", CHILD, server.url, str(cache_path), str(n)])
+        deadline = time.monotonic() + 60
+        while not (cache_path.exists() and len(LLMCache(cache_path)) >= 10):
+            assert child.poll() is None and time.monotonic() < deadline
+            time.sleep(0.02)
+        child.kill()
+        child.wait()
+        finished = len(LLMCache(cache_path))
+        assert 10 <= finished < n
+        sent_before = set(server.prompts)
+        server.reset()
+        client = LLMClient(
+            LLMSettings(model="openai/test-model", api_base=server.url, cache_path=str(cache_path))
+        )
+        results = client.run_json(ask(*(f"item {i}" for i in range(n))), Echo)
+        assert all(r.ok for r in results)
+        assert client.stats()["cache_hits"] == finished
+        assert server.requests == n - finished
+        answered_before = {r.value.echo for r in results if r.cached}
+        assert answered_before <= sent_before and not answered_before & set(server.prompts)
+
+
+def test_planted_api_key_reaches_the_server_and_no_file(server, tmp_path, monkeypatch, capfd):
+    key = "sk-planted-" + os.urandom(12).hex()
+    monkeypatch.setenv("SFTLAB_TEST_LLM_KEY", key)
+    log_file = tmp_path / "logs" / "generate.log"
+    log_file.parent.mkdir()
+    handler = logging.FileHandler(log_file)
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        client = LLMClient(settings(server, tmp_path, api_key_env="SFTLAB_TEST_LLM_KEY"))
+        texts = [
+            "fine",
+            "[[behave:401]]",
+            "[[behave:500]]",
+            "[[behave:malformed]]",
+            "[[behave:429x1]]",
+        ]
+        results = client.run_json(ask(*texts), Echo)
+        write_json(tmp_path / "results" / "stats.json", client.stats())
+        write_json(tmp_path / "results" / "failures.json", [r.record() for r in results])
+        client.close()
+    finally:
+        root.removeHandler(handler)
+        handler.close()
+        root.setLevel(old_level)
+    assert f"Bearer {key}" in server.authorizations  # the key was really used
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert {"llm.sqlite", "generate.log", "stats.json", "failures.json"} <= {
+        p.name for p in written
+    }
+    assert log_file.stat().st_size > 0
+    for path in written:
+        assert key.encode() not in path.read_bytes(), path
+    out, err = capfd.readouterr()
+    assert key not in out and key not in err
+
+
+def test_missing_key_without_api_base_stops_before_any_request(tmp_path, monkeypatch):
+    monkeypatch.delenv("SFTLAB_TEST_LLM_KEY", raising=False)
+    cache = str(tmp_path / "llm.sqlite")
+    client = LLMClient(LLMSettings(api_key_env="SFTLAB_TEST_LLM_KEY", cache_path=cache))
+    with pytest.raises(LLMError, match="SFTLAB_TEST_LLM_KEY"):
+        client.run_json(ask("x"), Echo)
+
+
+def test_sync_wrapper_works_inside_a_running_event_loop(server, tmp_path):
+    client = LLMClient(settings(server, tmp_path))
+
+    async def caller():  # e.g. a notebook cell: the wrapper must not need a loop of its own
+        return client.run_json(ask("from a loop"), Echo)
+
+    [result] = asyncio.run(caller())
+    assert result.ok and result.value.echo == "from a loop"
