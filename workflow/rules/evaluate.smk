@@ -9,10 +9,6 @@
 QA_GROUP_BY = {}
 
 
-def get_qa_group_by(wildcards):
-    return QA_GROUP_BY.get(wildcards.study, [])
-
-
 rule evaluate_qa:
     input:
         qa=get_qa_items,
@@ -38,7 +34,7 @@ rule evaluate_qa:
             "batch_size": config["evaluate"]["batch_size"],
             **config["evaluate"]["qa"],
         },
-        group_by=get_qa_group_by,
+        group_by=lambda wildcards: QA_GROUP_BY.get(wildcards.study, []),
     script:
         "../scripts/evaluate_qa.py"
 
