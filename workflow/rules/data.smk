@@ -95,3 +95,16 @@ rule prepare_ruozhiba:
         on_bad_rows=config["data"]["on_bad_rows"],
     script:
         "../scripts/prepare_ruozhiba.py"
+
+
+rule download_entityquestions:
+    output:
+        zip=sftlab.data.DOWNLOADS["entityquestions"],
+    log:
+        "logs/download_entityquestions.log",
+    conda:
+        "../../envs/cpu.yaml"
+    params:
+        url=config["data"]["entityquestions"]["url"],
+    script:
+        "../scripts/download_entityquestions.py"

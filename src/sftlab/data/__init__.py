@@ -26,6 +26,10 @@ __all__ = [
 ]
 
 
+# Where `source: url` downloads land (outside results/, so deleting results never downloads again).
+DOWNLOADS = {"entityquestions": "resources/entityquestions/dataset.zip"}
+
+
 def raw_inputs(name: str, settings: dict[str, Any], demo_path: str) -> dict[str, Any]:
     """The rule inputs of one dataset: none for the hub, the demo output, or the local copy plus
     every file read from it (so that changing any of them re-runs the rule)."""
@@ -33,6 +37,8 @@ def raw_inputs(name: str, settings: dict[str, Any], demo_path: str) -> dict[str,
         return {}
     if settings["source"] == "demo":
         return {"raw": demo_path}
+    if settings["source"] == "url":
+        return {"raw": DOWNLOADS[name]}
     path = settings.get("path")
     if not path:
         raise ValueError(f"data.{name}.path: required when data.{name}.source is 'path'")

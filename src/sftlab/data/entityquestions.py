@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 SPLITS = ("train", "dev", "test")
 SLOT = "[X]"
+RELEASE_URL = "https://nlp.cs.princeton.edu/projects/entity-questions/dataset.zip"
 UNMATCHED_EXAMPLES = 3  # quoted per relation in the report
 
 
@@ -42,6 +43,7 @@ class EntityQuestionsSettings:
 
     source: str = "path"
     path: str | None = None
+    url: str = RELEASE_URL
     relations: str = "config/relations/entityquestions.yaml"
     in_domain: list[str] | None = None
     ood: list[str] | None = None
