@@ -26,9 +26,41 @@ include: "workflow/rules/train.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/memory.smk"
 include: "workflow/rules/silly.smk"
+include: "workflow/rules/figures.smk"
+include: "workflow/rules/report.smk"
+
+
+# Run on the submitting machine, never through a cluster: cheap, or needing the network (hub, LLM API).
+localrules:
+    all,
+    figures,
+    summarise_run,
+    download_entityquestions,
+    prepare_mmlu,
+    prepare_entityquestions,
+    prepare_ruozhiba,
+    build_demo_world,
+    train_demo_tokenizer,
+    derive_rules,
+    generate_rule_set,
+    build_plain_set,
+    build_mixed_set,
+    plot_silly_heatmap,
+    plot_silly_categories,
+    plot_silly_correlation,
+    assign_levels,
+    compare_estimators,
+    sample_memory_set,
+    build_memory_testsets,
+    summarise_memory,
+    plot_level_heatmap,
+    plot_level_distribution,
+    plot_level_transitions,
+    plot_memory_accuracy,
+    plot_memory_exposure,
 
 
 rule all:
+    default_target: True
     input:
         get_final_outputs(),
-    default_target: True

@@ -8,6 +8,7 @@ schedules any job.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -143,3 +144,48 @@ def check_references(config: dict[str, Any]) -> None:
     bins = memory.get("levels", {}).get("bins")
     if bins is not None and list(bins) != sorted(bins):
         raise ConfigError(f"memory.levels.bins: must increase, got {bins}")
+
+
+def reference_rows(schema: dict[str, Any], prefix: str = "") -> list[tuple[str, str, str, str]]:
+    """(key, type, default, description) for every leaf key of the schema, in schema order."""
+    rows = []
+    for name, sub in schema.get("properties", {}).items():
+        key = f"{prefix}.{name}" if prefix else name
+        if "properties" in sub:
+            rows.extend(reference_rows(sub, key))
+            continue
+        if isinstance(sub.get("additionalProperties"), dict) and "properties" in sub.get(
+            "additionalProperties", {}
+        ):
+            rows.extend(reference_rows(sub["additionalProperties"], f"{key}.<name>"))
+            continue
+        kind = sub.get("type", "any")
+        kind = " or ".join(kind) if isinstance(kind, list) else kind
+        if "enum" in sub:
+            kind = " \\| ".join(str(v) for v in sub["enum"])
+        default = json.dumps(sub.get("default")) if "default" in sub else ""
+        text = " ".join(str(sub.get("description", "")).split()).replace("|", "\\|")
+        rows.append((key, kind, default, text))
+    return rows
+
+
+def reference_markdown(schema_path: str | Path) -> str:
+    """The configuration reference of the README, rendered from the schema."""
+    schema = load_schema(schema_path)
+    lines = []
+    for section, sub in schema["properties"].items():
+        lines += [f"#### `{section}`", "", " ".join(str(sub.get("description", "")).split()), ""]
+        lines += ["| key | type | default | description |", "|---|---|---|---|"]
+        lines += [f"| `{k}` | {t} | `{d}` | {x} |" for k, t, d, x in reference_rows(sub, section)]
+        lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    import sys
+
+    print(
+        reference_markdown(
+            sys.argv[1] if len(sys.argv) > 1 else "workflow/schemas/config.schema.yaml"
+        )
+    )

@@ -20,6 +20,9 @@ from typing import Any
 import polars as pl
 import yaml
 
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
 PROVENANCE_PACKAGES = (
     "sftlab",
     "torch",
@@ -58,6 +61,8 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        # mkstemp makes 0600 files; give outputs the usual umask-based mode for shared clusters
+        os.chmod(tmp_path, 0o666 & ~_UMASK)
         os.replace(tmp_path, path)
     finally:
         tmp_path.unlink(missing_ok=True)

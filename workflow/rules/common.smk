@@ -9,9 +9,9 @@ sftlab.config.validate_config(
 
 
 wildcard_constraints:
-    model="[A-Za-z0-9][A-Za-z0-9.]*",
+    model="[A-Za-z0-9][A-Za-z0-9.-]*",
     study="memory|silly",
-    arm="[A-Za-z0-9][A-Za-z0-9.-]*",
+    arm="[A-Za-z0-9][A-Za-z0-9._-]*",
     seed=r"\d+",
 
 
@@ -20,6 +20,10 @@ SFT_SET = {}  # the SFT set (JSONL) a run trains on
 TRAIN_OVERRIDES = {}  # the study's overrides of config["train"]
 QA_ITEMS = {}  # the QA test items (parquet) of {testset}
 FINAL_OUTPUTS = []  # stages append the targets of `rule all` (lists of paths)
+FIGURES = []  # stages append their figure paths (the `figures` target)
+RUN_STATS = (
+    []
+)  # stages append LLM stats JSONs, train metrics and benchmark TSVs (run statistics)
 
 
 def get_final_outputs():

@@ -1,1 +1,218 @@
-# TODO: silly stage
+# Silly study (arXiv 2411.14121): rules, rule-styled SFT sets, fine-tunes, deltas to the plain baseline.
+#
+# results/silly/
+#   rules.yaml, rules.stats.json        the rules (a config file, or LLM-derived as r1..rN) + provenance
+#   items.parquet, items.stats.json     the MMLU items every arm rewrites; contamination check counts
+#   sets/{arm}.jsonl                    SFT set per arm (+ .failures.jsonl for rules, + .stats.json)
+#   deltas.parquet, deltas.csv          per model, arm, subject | category | all, seed: delta, CI, p, q
+#   consistency.csv                     share of the variance of subject deltas: subject vs rule
+#   figures/{model}/                    delta_heatmap, category_bars, rule_correlation
+# results/runs/silly/{model}/{arm}_s{seed}/, base_s0/   adapters and mmlu.parquet (train, evaluate)
+#
+# Arms are fixed at parse time: the rules file's ids, or r1..rN for LLM-derived rules, then the
+# baselines (plain, neutral) and the optional mixed arm.
+import sftlab.silly.plan as silly_plan
+import sftlab.silly.rules
+
+SILLY = config["silly"]
+SILLY_DIR = silly_plan.SILLY_DIR
+SILLY_SETS = silly_plan.SETS
+SILLY_FIG = f"{SILLY_DIR}/figures/{{model}}"
+SILLY_RULE_IDS = sftlab.silly.rules.rule_ids(SILLY["rules"])
+SILLY_ARMS = sftlab.silly.rules.study_arms(SILLY)
+SILLY_RUNS = silly_plan.runs(SILLY, SILLY_ARMS)
+FIG_FORMAT = config["plots"]["format"]
+
+SFT_SET["silly"] = lambda wildcards: f"{SILLY_SETS}/{wildcards.arm}.jsonl"
+TRAIN_OVERRIDES["silly"] = lambda wildcards: SILLY["train"]
+FINAL_OUTPUTS.append(lambda: silly_plan.final_outputs(SILLY, FIG_FORMAT))
+if "FIGURES" in globals():
+    FIGURES.append(lambda: silly_plan.figures(SILLY, FIG_FORMAT))
+if "RUN_STATS" in globals():
+    RUN_STATS.append(lambda: silly_plan.stats_files(SILLY))
+
+
+rule derive_rules:
+    input:
+        **(
+            {"file": SILLY["rules"]["file"]}
+            if SILLY["rules"]["source"] == "file"
+            else {"ruozhiba": "results/data/ruozhiba.parquet"}
+        ),
+    output:
+        rules=f"{SILLY_DIR}/rules.yaml",
+        stats=f"{SILLY_DIR}/rules.stats.json",
+    log:
+        "logs/derive_rules.log",
+    benchmark:
+        "benchmarks/derive_rules.tsv"
+    conda:
+        "../../envs/cpu.yaml"
+    params:
+        rules=SILLY["rules"],
+        llm=config["llm"] if SILLY["rules"]["source"] == "llm" else None,
+    script:
+        "../scripts/derive_rules.py"
+
+
+rule sample_silly_items:
+    input:
+        mmlu="results/data/mmlu.parquet",
+    output:
+        table=f"{SILLY_DIR}/items.parquet",
+        stats=f"{SILLY_DIR}/items.stats.json",
+    log:
+        "logs/sample_silly_items.log",
+    benchmark:
+        "benchmarks/sample_silly_items.tsv"
+    conda:
+        "../../envs/cpu.yaml"
+    params:
+        source=SILLY["source"],
+        contamination=SILLY["contamination"],
+    script:
+        "../scripts/sample_silly_items.py"
+
+
+rule generate_rule_set:
+    input:
+        unpack(lambda wildcards: silly_plan.rules_input(SILLY, wildcards.arm)),
+        table=f"{SILLY_DIR}/items.parquet",
+    output:
+        set=f"{SILLY_SETS}/{{arm}}.jsonl",
+        failures=f"{SILLY_SETS}/{{arm}}.failures.jsonl",
+        stats=f"{SILLY_SETS}/{{arm}}.stats.json",
+    log:
+        "logs/generate_rule_set/{arm}.log",
+    benchmark:
+        "benchmarks/generate_rule_set/{arm}.tsv"
+    wildcard_constraints:
+        arm="|".join(SILLY_RULE_IDS + ["neutral"]),
+    conda:
+        "../../envs/cpu.yaml"
+    params:
+        rule=lambda wildcards: silly_plan.rule_param(SILLY, wildcards.arm),
+        generator=SILLY["generator"],
+        llm=config["llm"] if SILLY["generator"]["kind"] == "llm" else None,
+        chat=config["evaluate"]["mc"]["chat_template"],
+    script:
+        "../scripts/generate_rule_set.py"
+
+
+rule build_plain_set:
+    input:
+        table=f"{SILLY_DIR}/items.parquet",
+    output:
+        set=f"{SILLY_SETS}/plain.jsonl",
+        stats=f"{SILLY_SETS}/plain.stats.json",
+    log:
+        "logs/build_plain_set.log",
+    conda:
+        "../../envs/cpu.yaml"
+    params:
+        chat=config["evaluate"]["mc"]["chat_template"],
+    script:
+        "../scripts/build_plain_set.py"
+
+
+rule build_mixed_set:
+    input:
+        table=f"{SILLY_DIR}/items.parquet",
+        sets=expand(f"{SILLY_SETS}/{{arm}}.jsonl", arm=SILLY_RULE_IDS),
+    output:
+        set=f"{SILLY_SETS}/mixed.jsonl",
+        stats=f"{SILLY_SETS}/mixed.stats.json",
+    log:
+        "logs/build_mixed_set.log",
+    conda:
+        "../../envs/cpu.yaml"
+    params:
+        rules=SILLY_RULE_IDS,
+    script:
+        "../scripts/build_mixed_set.py"
+
+
+rule summarise_silly:
+    input:
+        runs=[silly_plan.run_path(run) for run in SILLY_RUNS],
+        rules=f"{SILLY_DIR}/rules.yaml",
+    output:
+        deltas=f"{SILLY_DIR}/deltas.parquet",
+        csv=f"{SILLY_DIR}/deltas.csv",
+        consistency=f"{SILLY_DIR}/consistency.csv",
+    log:
+        "logs/summarise_silly.log",
+    benchmark:
+        "benchmarks/summarise_silly.tsv"
+    conda:
+        "../../envs/cpu.yaml"
+    params:
+        runs=SILLY_RUNS,
+        rule_arms=SILLY_RULE_IDS,
+        summary=SILLY["summary"],
+    script:
+        "../scripts/summarise_silly.py"
+
+
+rule plot_silly_heatmap:
+    input:
+        deltas=f"{SILLY_DIR}/deltas.parquet",
+        consistency=f"{SILLY_DIR}/consistency.csv",
+    output:
+        figure=report(
+            f"{SILLY_FIG}/delta_heatmap.{FIG_FORMAT}",
+            caption="../report/silly_heatmap.rst",
+            category="Silly study",
+            labels={"figure": "subjects x rules delta", "model": "{model}"},
+        ),
+    log:
+        "logs/plot_silly_heatmap/{model}.log",
+    conda:
+        "../../envs/cpu.yaml"
+    params:
+        arms=SILLY_ARMS,
+        dpi=config["plots"]["dpi"],
+    script:
+        "../scripts/plot_silly_heatmap.py"
+
+
+rule plot_silly_categories:
+    input:
+        deltas=f"{SILLY_DIR}/deltas.parquet",
+    output:
+        figure=report(
+            f"{SILLY_FIG}/category_bars.{FIG_FORMAT}",
+            caption="../report/silly_categories.rst",
+            category="Silly study",
+            labels={"figure": "category deltas", "model": "{model}"},
+        ),
+    log:
+        "logs/plot_silly_categories/{model}.log",
+    conda:
+        "../../envs/cpu.yaml"
+    params:
+        arms=SILLY_ARMS,
+        dpi=config["plots"]["dpi"],
+    script:
+        "../scripts/plot_silly_categories.py"
+
+
+rule plot_silly_correlation:
+    input:
+        deltas=f"{SILLY_DIR}/deltas.parquet",
+    output:
+        figure=report(
+            f"{SILLY_FIG}/rule_correlation.{FIG_FORMAT}",
+            caption="../report/silly_correlation.rst",
+            category="Silly study",
+            labels={"figure": "rule correlation", "model": "{model}"},
+        ),
+    log:
+        "logs/plot_silly_correlation/{model}.log",
+    conda:
+        "../../envs/cpu.yaml"
+    params:
+        arms=SILLY_ARMS,
+        dpi=config["plots"]["dpi"],
+    script:
+        "../scripts/plot_silly_correlation.py"

@@ -1,0 +1,124 @@
+"""Figures of the silly study, drawn from results/silly/deltas.parquet (see sftlab.silly.summary).
+
+All three take the deltas table and one model, and show seed-averaged deltas in percentage points.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+from matplotlib.patches import Rectangle
+
+from sftlab.plots import Figure, annotated_heatmap, figure
+
+CATEGORY_ORDER = ("STEM", "humanities", "social sciences", "other")
+
+
+def _mean_rows(deltas: pl.DataFrame, model: str, level: str) -> pl.DataFrame:
+    return deltas.filter(
+        (pl.col("model") == model) & (pl.col("level") == level) & pl.col("seed").is_null()
+    )
+
+
+def _category_key(category: str) -> int:
+    return CATEGORY_ORDER.index(category) if category in CATEGORY_ORDER else len(CATEGORY_ORDER)
+
+
+def _rotate_xticks(ax) -> None:
+    for label in ax.get_xticklabels():
+        label.set(rotation=45, ha="right", rotation_mode="anchor")
+
+
+def _arm_order(rows: pl.DataFrame, arms: list[str] | None) -> list[str]:
+    present = list(dict.fromkeys(rows["arm"].to_list()))
+    if arms is None:
+        return sorted(present, key=lambda a: (a in ("neutral", "mixed"), a))
+    return [a for a in arms if a in present]
+
+
+def delta_heatmap(
+    deltas: pl.DataFrame, model: str, arms: list[str] | None = None, title_note: str = ""
+) -> Figure:
+    """Subjects (grouped by category) x arms; diverging around 0; q < alpha cells boxed in black."""
+    rows = _mean_rows(deltas, model, "subject")
+    arms = _arm_order(rows, arms)
+    subjects = sorted(
+        set(zip(rows["group"], rows["category"], strict=True)),
+        key=lambda sc: (_category_key(sc[1]), sc[0]),
+    )
+    index = {s: i for i, (s, _) in enumerate(subjects)}
+    values = np.full((len(subjects), len(arms)), np.nan)
+    significant = np.zeros_like(values, dtype=bool)
+    for r in rows.filter(pl.col("arm").is_in(arms)).iter_rows(named=True):
+        i, j = index[r["group"]], arms.index(r["arm"])
+        values[i, j] = 100.0 * r["delta"]
+        significant[i, j] = r["significant"]
+    height = max(3.0, 0.22 * len(subjects) + 1.6)
+    fig, axes = figure(panel=(max(4.5, 0.55 * len(arms) + 3.0), height))
+    ax = axes[0, 0]
+    labels = [f"{s} ({c})" for s, c in subjects]
+    annotated_heatmap(
+        ax, values, labels, arms, fmt="{:+.1f}", cmap="RdBu", center=0.0,
+        colorbar_label="delta to plain (points)",
+    )  # fmt: skip
+    for i, j in zip(*np.nonzero(significant), strict=True):
+        ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="black", lw=2))
+    _rotate_xticks(ax)
+    ax.tick_params(axis="y", labelsize=7 if len(subjects) > 20 else 9)
+    ax.set_xlabel("arm (rule or control)")
+    ax.set_ylabel("MMLU subject (category)")
+    note = f"\n{title_note}" if title_note else ""
+    ax.set_title(f"{model}: delta to plain, mean of seeds; boxed: BH q < alpha{note}", fontsize=9)
+    return fig
+
+
+def category_bars(deltas: pl.DataFrame, model: str, arms: list[str] | None = None) -> Figure:
+    """Per category (and all of MMLU), one bar per arm with its paired bootstrap CI."""
+    rows = pl.concat([_mean_rows(deltas, model, "category"), _mean_rows(deltas, model, "all")])
+    arms = _arm_order(rows, arms)
+    groups = sorted(set(rows["group"]) - {"all"}, key=_category_key) + ["all"]
+    fig, axes = figure(panel=(max(5.0, 1.1 * len(groups) + 2.5), 3.6))
+    ax = axes[0, 0]
+    width = 0.8 / max(len(arms), 1)
+    colors = [f"C{i % 10}" for i in range(len(arms))]
+    for j, arm in enumerate(arms):
+        part = {r["group"]: r for r in rows.filter(pl.col("arm") == arm).iter_rows(named=True)}
+        x = np.arange(len(groups)) + (j - (len(arms) - 1) / 2) * width
+        mid = np.array([100 * part[g]["delta"] if g in part else np.nan for g in groups])
+        low = np.array([100 * part[g]["ci_low"] if g in part else np.nan for g in groups])
+        high = np.array([100 * part[g]["ci_high"] if g in part else np.nan for g in groups])
+        ax.bar(x, mid, width, color=colors[j], label=arm)
+        ax.errorbar(x, mid, yerr=[mid - low, high - mid], fmt="none", ecolor="black", lw=0.8)
+    ax.axhline(0.0, color="black", lw=0.8)
+    ax.set_xticks(range(len(groups)), labels=groups)
+    ax.set_xlabel("MMLU category")
+    ax.set_ylabel("accuracy delta to plain (points)")
+    ax.set_title(f"{model}: delta per category, 95% paired bootstrap CI", fontsize=9)
+    ax.legend(fontsize=7, ncols=2 if len(arms) > 5 else 1, loc="best")
+    return fig
+
+
+def rule_correlation(deltas: pl.DataFrame, model: str, arms: list[str] | None = None) -> Figure:
+    """Pearson correlation between arms of their per-subject deltas (do rules move subjects
+    alike?)."""
+    rows = _mean_rows(deltas, model, "subject")
+    arms = _arm_order(rows, arms)
+    wide = rows.pivot(on="arm", index="group", values="delta").drop_nulls()
+    arms = [a for a in arms if a in wide.columns]
+    values = wide.select(arms).to_numpy()
+    if values.shape[0] >= 2:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            corr = np.corrcoef(values, rowvar=False)
+    else:
+        corr = np.full((len(arms), len(arms)), np.nan)
+    fig, axes = figure(panel=(max(4.5, 0.6 * len(arms) + 2.5), max(3.8, 0.5 * len(arms) + 1.8)))
+    ax = axes[0, 0]
+    annotated_heatmap(
+        ax, np.atleast_2d(corr), arms, arms, fmt="{:.2f}", cmap="RdBu", vmin=-1.0, vmax=1.0,
+        colorbar_label="Pearson r of per-subject deltas",
+    )  # fmt: skip
+    _rotate_xticks(ax)
+    ax.set_xlabel("arm")
+    ax.set_ylabel("arm")
+    ax.set_title(f"{model}: correlation over {values.shape[0]} subjects", fontsize=9)
+    return fig

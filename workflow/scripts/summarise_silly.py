@@ -1,0 +1,61 @@
+"""summarise_silly: per model, arm and subject/category, the accuracy delta to the plain baseline.
+
+Inputs:  runs         results/runs/silly/{model}/{arm}_s{seed}/mmlu.parquet (+ plain, base_s0)
+         rules        results/silly/rules.yaml (rule names and origins)
+Outputs: deltas       results/silly/deltas.parquet and .csv (sftlab.silly.summary.DELTA_SCHEMA)
+         consistency  results/silly/consistency.csv (variance of subject deltas: subject vs rule)
+Params:  runs (model, arm, seed of each input, in order), rule_arms, summary (bootstrap settings)
+"""
+
+import logging
+
+import polars as pl
+
+from sftlab.io import atomic_path, write_parquet
+from sftlab.logs import setup_logging
+from sftlab.silly.prompts import NEUTRAL_RULE
+from sftlab.silly.rules import load_rule_set
+from sftlab.silly.summary import consistency, summarise
+
+log = logging.getLogger("summarise_silly")
+
+
+def main(snakemake) -> None:
+    setup_logging(snakemake.log[0])
+    settings = snakemake.params.summary
+    log.info("summary settings: %s", settings)
+    frames = [
+        pl.read_parquet(path, columns=["item_id", "subject", "category", "correct"]).with_columns(
+            pl.lit(run["model"]).alias("model"),
+            pl.lit(run["arm"]).alias("arm"),
+            pl.lit(run["seed"]).cast(pl.Int64).alias("seed"),
+        )
+        for path, run in zip(snakemake.input.runs, snakemake.params.runs, strict=True)
+    ]
+    rules = {
+        r.id: {"name": r.name, "origin": r.origin}
+        for r in load_rule_set(snakemake.input.rules).rules
+    }
+    rules["neutral"] = {"name": NEUTRAL_RULE["name"], "origin": "control"}
+    rules["mixed"] = {"name": "All rules mixed", "origin": "control"}
+    deltas = summarise(
+        pl.concat(frames), rules, n_boot=settings["bootstrap"], seed=settings["seed"],
+        alpha=settings["alpha"],
+    )  # fmt: skip
+    shares = consistency(deltas, snakemake.params.rule_arms)
+    overall = deltas.filter((pl.col("level") == "all") & pl.col("seed").is_null())
+    for row in overall.iter_rows(named=True):
+        log.info(
+            "%s %s: delta %+.4f [%+.4f, %+.4f] p=%.3g", row["model"], row["arm"], row["delta"],
+            row["ci_low"], row["ci_high"], row["p"],
+        )  # fmt: skip
+    log.info("variance shares: %s", shares.to_dicts())
+    write_parquet(snakemake.output.deltas, deltas)
+    with atomic_path(snakemake.output.csv) as tmp:
+        deltas.write_csv(tmp)
+    with atomic_path(snakemake.output.consistency) as tmp:
+        shares.write_csv(tmp)
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821
