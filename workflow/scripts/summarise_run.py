@@ -1,0 +1,35 @@
+"""summarise_run: run statistics (LLM calls, cache hits, cost, training time, wall time per rule).
+
+Inputs:  stats  LLM stats JSONs, training metrics JSONs, benchmark TSVs of every stage (RUN_STATS)
+Outputs: json   results/run_stats.json
+         html   results/run_stats.html, the report's "Run statistics" table
+"""
+
+import logging
+
+from sftlab.io import atomic_path, write_json
+from sftlab.logs import setup_logging
+from sftlab.run_stats import summarise, to_html
+
+log = logging.getLogger("summarise_run")
+
+
+def main(snakemake) -> None:
+    setup_logging(snakemake.log[0])
+    stats = summarise(snakemake.input.stats)
+    log.info(
+        "%d files: %d LLM requests (%d cache hits, $%.4f), %d training runs (%.0f s)",
+        len(snakemake.input.stats),
+        stats["llm"]["requests_sent"],
+        stats["llm"]["cache_hits"],
+        stats["llm"]["cost_usd"],
+        stats["training"]["runs"],
+        stats["training"]["train_runtime_s"],
+    )
+    write_json(snakemake.output.json, stats)
+    with atomic_path(snakemake.output.html) as tmp:
+        tmp.write_text(to_html(stats), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821
