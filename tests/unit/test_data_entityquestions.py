@@ -152,3 +152,14 @@ def test_input_files_lists_each_relation_split(tmp_path):
         str(FIXTURES / "dataset" / s / f"P17.{s}.json") for s in ("train", "dev", "test")
     ]
     assert input_files(settings(), make_zip(tmp_path)) == [str(tmp_path / "dataset.zip")]
+
+
+def test_subject_at_the_end_of_the_question_loses_the_question_mark():
+    from sftlab.data.entityquestions import match_subject, template_pattern
+
+    pattern = template_pattern("What is the capital of [X]?")
+    assert match_subject(pattern, "What is the capital of Deithastan?") == "Deithastan"
+    assert match_subject(pattern, "What is the capital of Deithastan ?") == "Deithastan"
+    assert match_subject(pattern, "What is the capital of Saint-Pierre?") == "Saint-Pierre"
+    author = template_pattern("Who is the author of [X]?")
+    assert match_subject(author, "Who is the author of Why Not Me??") == "Why Not Me?"

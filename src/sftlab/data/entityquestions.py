@@ -76,7 +76,7 @@ def template_pattern(template: str) -> re.Pattern[str]:
         return r"\s+".join(re.escape(word) for word in part.split(" "))
 
     before, after = text.split(SLOT)
-    regex = literal(before) + "(.+)" + literal(after) + (r"\s*\??" if tail_q else "")
+    regex = literal(before) + "(.+?)" + literal(after) + (r"\s*\??" if tail_q else "")
     return re.compile(r"^\s*" + regex + r"\s*$", re.DOTALL)
 
 

@@ -1,0 +1,69 @@
+"""One tidy table of the memory study: accuracy per (model, train level, n, seed, test set, test
+level).
+
+Each evaluation's per-item table (item_id, correct) is joined to its QA test items (item_id, group =
+test memory level). Per test level the accuracy is the share of correct items; the headline row of
+each run (test_level "macro") is the unweighted mean of the per-level accuracies, as in the paper,
+and its `items` is the total. Levels are strings so that the base model ("base") and "all" sit in
+the same columns.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+KEYS = ("model", "train_level", "n", "seed", "testset")
+COLUMNS = {
+    "model": pl.String,
+    "train_level": pl.String,
+    "n": pl.String,
+    "n_train": pl.Int64,
+    "short": pl.Boolean,
+    "seed": pl.Int64,
+    "testset": pl.String,
+    "test_level": pl.String,
+    "accuracy": pl.Float64,
+    "items": pl.Int64,
+}
+
+
+def run_accuracy(evaluation: pl.DataFrame, items: pl.DataFrame) -> pl.DataFrame:
+    """Per test level and "macro": accuracy and item count of one evaluation."""
+    joined = items.select("item_id", pl.col("group").alias("test_level")).join(
+        evaluation.select("item_id", pl.col("correct").cast(pl.Float64)), on="item_id", how="left"
+    )
+    missing = joined.filter(pl.col("correct").is_null()).height
+    if missing:
+        raise ValueError(f"{missing} test item(s) have no evaluation row")
+    per_level = joined.group_by("test_level").agg(
+        pl.col("correct").mean().alias("accuracy"), pl.len().cast(pl.Int64).alias("items")
+    )
+    macro = per_level.select(
+        pl.lit("macro").alias("test_level"),
+        pl.col("accuracy").mean(),
+        pl.col("items").sum(),
+    )
+    return pl.concat([per_level.sort("test_level"), macro])
+
+
+def summarise(runs: list[dict[str, Any]]) -> pl.DataFrame:
+    """`runs`: dicts with the KEYS, n_train, short, and frames `evaluation` and `items`."""
+    parts = []
+    for run in runs:
+        acc = run_accuracy(run["evaluation"], run["items"])
+        meta = {k: run[k] for k in (*KEYS, "n_train", "short")}
+        parts.append(acc.with_columns(**{k: pl.lit(v) for k, v in meta.items()}))
+    if not parts:
+        return pl.DataFrame(schema=COLUMNS)
+    return (
+        pl.concat(parts, how="diagonal")
+        .select([pl.col(c).cast(t) for c, t in COLUMNS.items()])
+        .sort("model", "testset", "train_level", "n", "seed", "test_level")
+    )
+
+
+def n_order(values: list[str]) -> list[str]:
+    """Sizes in numeric order, "all" last, "0" (the base model) first."""
+    return sorted(set(values), key=lambda v: (v == "all", int(v) if v.isdigit() else 0))

@@ -1,0 +1,209 @@
+"""The demo world: deterministic heavy-tailed facts, released layouts, tokenizer, tiny model."""
+
+import csv
+import json
+import re
+
+import polars as pl
+import pytest
+import torch
+import yaml
+from transformers import AutoModelForCausalLM, AutoTokenizer
+
+from sftlab.demo import corpus, raw, validity, world
+from sftlab.demo.pretrain import PretrainSettings, pretrain
+from sftlab.demo.tokenizer import MARKERS, train_tokenizer
+
+
+@pytest.fixture(scope="module")
+def doc(repo):
+    return yaml.safe_load((repo / "config/demo/relations.yaml").read_text())
+
+
+@pytest.fixture(scope="module")
+def relations(doc):
+    return world.load_relations(doc)
+
+
+@pytest.fixture(scope="module")
+def small(doc):
+    return world.build_world(doc, world.WorldSettings(seed=3, facts_per_relation=30))
+
+
+def test_same_seed_same_world_other_seed_other_world(doc, small):
+    facts, pools = small
+    again, pools_again = world.build_world(doc, world.WorldSettings(seed=3, facts_per_relation=30))
+    assert facts.equals(again) and pools == pools_again
+    other, _ = world.build_world(doc, world.WorldSettings(seed=4, facts_per_relation=30))
+    assert not facts.equals(other)
+
+
+def test_relations_match_the_configured_domains(repo, relations):
+    config = yaml.safe_load((repo / "config/config.yaml").read_text())
+    eq = config["data"]["entityquestions"]
+    assert [r for r in relations if relations[r].domain == "in"] == eq["in_domain"]
+    assert [r for r in relations if relations[r].domain == "ood"] == eq["ood"]
+
+
+def test_exposure_is_heavy_tailed_and_bounded(doc):
+    facts, _ = world.build_world(doc, world.WorldSettings(seed=0, facts_per_relation=150))
+    exposure = facts["exposure"]
+    assert exposure.min() >= 0 and exposure.max() <= 64
+    assert 0.25 < (exposure == 0).mean() < 0.5  # a sizeable share never stated
+    assert (exposure >= 32).mean() > 0.04  # and a real tail
+    assert exposure.median() < exposure.mean()  # right-skewed
+    for low, high in validity.BUCKETS:
+        assert exposure.is_between(low, high).sum() >= 50  # every bucket populated
+
+
+def test_facts_follow_the_contract(small, relations):
+    facts, pools = small
+    assert facts.columns == list(world.FACT_COLUMNS)
+    assert facts["fact_id"].n_unique() == facts.height
+    assert facts["subject"].n_unique() == facts.height
+    assert set(facts["split"]) == {"train", "dev", "test"}
+    for row in facts.iter_rows(named=True):
+        relation = relations[row["relation"]]
+        assert row["question"] == relation.question.replace("[X]", row["subject"])
+        assert row["answers"] == [row["object"]] and row["object"] in pools[relation.objects]
+        assert row["domain"] == relation.domain
+
+
+def test_no_object_hides_inside_another_name(small):
+    facts, pools = small
+    objects = {name.lower() for names in pools.values() for name in names}
+    names = objects | {s.lower() for s in facts["subject"]}
+    for obj in objects:
+        assert [name for name in names if obj in name] == [obj]
+
+
+def test_corpus_states_each_fact_exposure_times(small, relations, doc):
+    facts, pools = small
+    lines = corpus.build_corpus(facts, relations, pools, doc["filler"], 0.1, seed=0)
+    text = "\n".join(lines)
+    for row in facts.head(40).iter_rows(named=True):
+        relation = relations[row["relation"]]
+        stated = sum(
+            text.count(relation.statement(t, row["subject"], row["object"]))
+            for t in relation.phrasings
+        )
+        assert stated == row["exposure"]
+        assert relation.statement(relation.held_out, row["subject"], row["object"]) not in text
+
+
+def test_entityquestions_layout_parses_back(tmp_path, small, relations):
+    facts, _ = small
+    raw.write_entityquestions(facts, relations, tmp_path)
+    templates = json.loads((tmp_path / "relation_query_templates.json").read_text())
+    total = 0
+    for path in sorted((tmp_path / "dataset").glob("*/*.*.json")):
+        relation, split = path.name.split(".")[:2]
+        assert path.parent.name == split
+        pattern = re.escape(templates[relation]).replace(re.escape("[X]"), "(.+)")
+        for item in json.loads(path.read_text()):
+            assert set(item) == {"question", "answers"}
+            subject = re.fullmatch(pattern, item["question"]).group(1)
+            fact = facts.filter((pl.col("relation") == relation) & (pl.col("subject") == subject))
+            assert (
+                fact["split"].item() == split
+                and fact["answers"].item().to_list() == item["answers"]
+            )
+            total += 1
+    assert total == facts.height
+
+
+def test_mmlu_layout_parses_back(tmp_path, small, relations):
+    facts, pools = small
+    counts = raw.write_mmlu(facts, relations, pools, tmp_path, seed=0)
+    objects = dict(zip(facts["question"], facts["object"], strict=True))
+    split_of = dict(zip(facts["question"], facts["split"], strict=True))
+    expected = {"dev": "train", "val": "dev", "test": "test", "auxiliary_train": "train"}
+    seen = 0
+    for folder, split in expected.items():
+        for path in sorted((tmp_path / "data" / folder).glob("*.csv")):
+            with open(path, newline="") as handle:
+                rows = list(csv.reader(handle))
+            if folder == "dev":
+                assert len(rows) == raw.MMLU_FEWSHOT
+            for question, *choices, letter in rows:
+                assert len(choices) == 4 and len(set(choices)) == 4
+                assert choices["ABCD".index(letter)] == objects[question]
+                assert split_of[question] == split
+                seen += 1
+    assert seen == facts.height == sum(counts.values())
+    subjects = {r.mmlu_subject for r in relations.values()}
+    assert {
+        p.name.removesuffix("_test.csv") for p in (tmp_path / "data/test").iterdir()
+    } == subjects
+
+
+def test_silly_questions_are_shipped_and_checked(repo, tmp_path):
+    rows = raw.read_silly_questions(repo / "config/demo/silly_questions.jsonl")
+    assert len(rows) >= 40 and all(r["instruction"].endswith("?") for r in rows)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"instruction": "Why?", "output": "Because."}\n{"instruction": "Why?"}\n')
+    with pytest.raises(ValueError, match="line 2: field 'output'"):
+        raw.read_silly_questions(bad)
+
+
+@pytest.fixture(scope="module")
+def tokenizer(small, relations, doc):
+    facts, pools = small
+    return train_tokenizer(corpus.build_corpus(facts, relations, pools, doc["filler"], 0.1, 0), 400)
+
+
+def test_tokenizer_round_trip_markers_and_chat_template(tokenizer):
+    for text in ["The capital of Varnor is Keltheim.", "<|question|> Who? <|answer|> Ré 東京"]:
+        ids = tokenizer(text)["input_ids"]
+        assert ids[0] == tokenizer.bos_token_id
+        assert tokenizer.decode(ids, skip_special_tokens=True) == text
+    for marker in MARKERS:
+        assert len(tokenizer(marker, add_special_tokens=False)["input_ids"]) == 1
+    chat = tokenizer.apply_chat_template(
+        [{"role": "user", "content": "Hi?"}, {"role": "assistant", "content": "Yes."}],
+        tokenize=False,
+    )
+    assert chat == "<s><|user|> Hi?\n<|assistant|> Yes.</s>"
+
+
+def test_tiny_pretrain_saves_a_loadable_model(tmp_path, small, relations, doc, tokenizer):
+    facts, pools = small
+    lines = corpus.build_corpus(facts, relations, pools, doc["filler"], 0.1, 0)
+    settings = PretrainSettings(
+        hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2,
+        seq_len=32, batch_size=4, max_steps=6, warmup_steps=2, calibration_steps=2,
+    )  # fmt: skip
+    _, stats = pretrain(lines, tokenizer, settings, tmp_path / "model")
+    assert stats["steps"] == 6 and stats["bound"] == "max_steps"
+    assert (tmp_path / "model/model.safetensors").exists()
+    model = AutoModelForCausalLM.from_pretrained(tmp_path / "model")
+    loaded = AutoTokenizer.from_pretrained(tmp_path / "model")
+    assert model.config.model_type == "llama" and len(loaded) == len(tokenizer)
+    assert loaded.chat_template == tokenizer.chat_template
+    scores = validity.score_facts(facts.head(6), relations, model, loaded, max_new_tokens=3)
+    assert scores.height == 6 and scores["score"].is_between(0, 1).all()
+    table = validity.recall_table(scores)
+    assert table["facts"].sum() == 6
+
+
+def test_learning_rate_warms_up_then_decays_to_the_floor():
+    settings = PretrainSettings(learning_rate=1.0, warmup_steps=10, min_lr_ratio=0.1)
+    from sftlab.demo.pretrain import learning_rate
+
+    rates = [learning_rate(step, 100, settings) for step in range(100)]
+    assert rates[0] == pytest.approx(0.1) and rates[9] == pytest.approx(1.0)
+    assert rates == sorted(rates[:10]) + sorted(rates[10:], reverse=True)
+    assert rates[-1] == pytest.approx(0.1, abs=1e-3)
+
+
+def test_packed_batches_cover_documents_in_a_new_order_each_epoch():
+    from sftlab.demo.pretrain import packed_batches
+
+    docs = [torch.full((5,), i).numpy() for i in range(20)]
+    batches = packed_batches(docs, seq_len=10, batch_size=2, seed=0)
+    first = [next(batches) for _ in range(10)]
+    epochs = [e for e, _ in first]
+    assert epochs[:5] == [0] * 5 and epochs[5:] == [1] * 5
+    order0 = torch.cat([b.flatten() for e, b in first if e == 0])[::5].tolist()
+    order1 = torch.cat([b.flatten() for e, b in first if e == 1])[::5].tolist()
+    assert sorted(order0) == list(range(20)) and order0 != order1

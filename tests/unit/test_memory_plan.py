@@ -1,0 +1,47 @@
+"""The memory study's job grid: runs, figures and final outputs from the config section."""
+
+import yaml
+
+from sftlab.config import validate_config
+from sftlab.memory import plan
+
+
+def memory_section(repo, **changes):
+    config = yaml.safe_load((repo / "config/config.yaml").read_text())
+    config["memory"].update(changes)
+    validate_config(config, repo / "workflow/schemas/config.schema.yaml")
+    return config["memory"]
+
+
+def test_default_grid(repo):
+    memory = memory_section(repo)
+    runs = plan.runs(memory)
+    trained = [r for r in runs if r["arm"] != "base"]
+    levels, sizes, seeds = len(memory["levels"]["bins"]), len(memory["sizes"]), len(memory["seeds"])
+    assert len(trained) == levels * sizes * seeds * 2  # x 2 test sets
+    assert sum(r["arm"] == "base" for r in runs) == 2
+    assert plan.eval_path(trained[0]) == "results/runs/memory/demo/L0_n20_s0/eval_in.parquet"
+    assert len(plan.sidecars(memory)) == levels * sizes * seeds
+
+
+def test_train_levels_restrict_the_grid(repo):
+    memory = memory_section(repo, train_levels=[2])
+    assert {r["train_level"] for r in plan.runs(memory)} == {"base", "2"}
+
+
+def test_figures_and_outputs(repo):
+    memory = memory_section(repo, models=["demo", "demo"])
+    figures = plan.figures(memory, "png", on_demo=True)
+    assert "results/memory/figures/transitions_demo_demo.png" in figures
+    assert "results/memory/figures/exposure_demo.png" in figures
+    outputs = plan.final_outputs(memory, "png", on_demo=False)
+    assert "results/memory/summary.parquet" in outputs
+    assert not any("exposure" in p for p in outputs)
+    assert plan.final_outputs(memory_section(repo, enabled=False), "png", True) == []
+
+
+def test_stats_files(repo):
+    memory = memory_section(repo)
+    files = plan.stats_files(memory)
+    assert "benchmarks/probe_memory/demo.tsv" in files
+    assert sum(f.endswith("train/metrics.json") for f in files) == len(plan.sidecars(memory))

@@ -1,0 +1,134 @@
+"""Sampled probing on a tiny random model: shapes, resumable shards, teacher forcing."""
+
+import functools
+import math
+
+import polars as pl
+import pytest
+import torch
+from helpers_engine import build_model, build_tokenizer
+
+from sftlab.generate import generate
+from sftlab.memory.estimator import continuation_logprobs, rank_agreement, teacher_forcing_probe
+from sftlab.memory.probe import ProbeSettings, keeps_raw, run_probe
+from sftlab.memory.templates import Aliases, Templates
+
+TEMPLATES = Templates(
+    "t1",
+    {
+        "capital_of": ["The capital of {subject} is", "{subject} is governed from"],
+        "born_in": ["{subject} was born in"],
+    },
+    "digest-1",
+)
+ALIASES = Aliases("a1", [["Vemor", "Vemor City"]], "digest-a")
+SETTINGS = ProbeSettings(
+    samples=3, max_new_tokens=4, shard_facts=2, batch_size=12, raw_fraction=0.5
+)
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    tokenizer = build_tokenizer()
+    return build_model(tokenizer), tokenizer
+
+
+def facts(n=5):
+    return pl.DataFrame(
+        {
+            "fact_id": [f"f{i}" for i in range(n)],
+            "relation": ["capital_of" if i % 2 else "born_in" for i in range(n)],
+            "subject": [f"Norland{i}" for i in range(n)],
+            "answers": [["Vemor"]] * n,
+        }
+    )
+
+
+class Counting:
+    """Wraps generate; counts prompts and can fail after a number of calls (a killed job)."""
+
+    def __init__(self, model, tokenizer, fail_after=None):
+        self.inner = functools.partial(generate, model, tokenizer)
+        self.calls, self.prompts, self.fail_after = 0, 0, fail_after
+
+    def __call__(self, prompts, **kwargs):
+        if self.fail_after is not None and self.calls >= self.fail_after:
+            raise KeyboardInterrupt("killed")
+        self.calls += 1
+        self.prompts += len(prompts)
+        return self.inner(prompts, **kwargs)
+
+
+def test_probe_table_shape(tiny, tmp_path):
+    table = run_probe(Counting(*tiny), facts(), TEMPLATES, ALIASES, SETTINGS, tmp_path, "m")
+    assert table.height == 3 * 1 + 2 * 2  # 3 born_in x 1 template + 2 capital_of x 2 templates
+    assert set(table["samples"]) == {3}
+    assert table["hits"].is_between(0, 3).all()
+    raw = table.filter(pl.col("raw").is_not_null())
+    assert set(raw["fact_id"]) == {f for f in table["fact_id"] if keeps_raw(f, 0.5)}
+    assert all(len(r) == 3 for r in raw["raw"].to_list())
+
+
+def test_killed_probe_resumes_from_finished_shards(tiny, tmp_path):
+    with pytest.raises(KeyboardInterrupt):
+        run_probe(
+            Counting(*tiny, fail_after=1), facts(), TEMPLATES, ALIASES, SETTINGS, tmp_path, "m"
+        )
+    assert len(list(tmp_path.glob("shard*.parquet"))) == 1
+    again = Counting(*tiny)
+    table = run_probe(again, facts(), TEMPLATES, ALIASES, SETTINGS, tmp_path, "m")
+    assert again.calls == 2  # 3 shards of 2, 2, 1 facts; the first is reused
+    full = run_probe(Counting(*tiny), facts(), TEMPLATES, ALIASES, SETTINGS, tmp_path / "x", "m")
+    assert table.drop("raw").equals(full.drop("raw"))  # resumed == uninterrupted, shard seeds fixed
+
+
+def test_changed_settings_do_not_reuse_shards(tiny, tmp_path):
+    run_probe(Counting(*tiny), facts(), TEMPLATES, ALIASES, SETTINGS, tmp_path, "m")
+    hotter = ProbeSettings(**{**SETTINGS.to_dict(), "temperature": 1.0})
+    again = Counting(*tiny)
+    run_probe(again, facts(), TEMPLATES, ALIASES, hotter, tmp_path, "m")
+    assert again.calls == 3
+    other_model = Counting(*tiny)
+    run_probe(other_model, facts(), TEMPLATES, ALIASES, hotter, tmp_path, "m2")
+    assert other_model.calls == 3
+    assert len(list(tmp_path.glob("shard*.parquet"))) == 3  # stale shards removed
+
+
+def test_hits_count_aliases(tmp_path):
+    def always(prompts, num_samples, **kwargs):
+        return [["Vemor City!", "no", "vemor city"][:num_samples] for _ in prompts]
+
+    aliases = Aliases("a", [["Vemor", "Vemor City"]], "d")
+    one = pl.DataFrame(
+        {"fact_id": ["f"], "relation": ["born_in"], "subject": ["X"], "answers": [["Vemor City"]]}
+    )
+    table = run_probe(always, one, TEMPLATES, aliases, SETTINGS, tmp_path, "m")
+    assert table["hits"].to_list() == [2]
+
+
+def test_continuation_logprob_matches_manual(tiny):
+    model, tokenizer = tiny
+    prompt, cont = "The capital of Norland is", " Vemor"
+    batched = continuation_logprobs(
+        model, tokenizer, [(prompt, cont), ("Bob plays", " chess")], 0.7
+    )
+    p = tokenizer(prompt)["input_ids"]
+    c = tokenizer(cont, add_special_tokens=False)["input_ids"]
+    with torch.no_grad():
+        logits = model(torch.tensor([p + c])).logits[0] / 0.7
+    logp = torch.log_softmax(logits, -1)
+    manual = sum(float(logp[len(p) - 1 + k, t]) for k, t in enumerate(c))
+    assert batched[0] == pytest.approx(manual, abs=1e-4)
+
+
+def test_teacher_forcing_table(tiny):
+    model, tokenizer = tiny
+    table = teacher_forcing_probe(model, tokenizer, facts(), TEMPLATES, ALIASES, 0.7, batch_size=3)
+    assert table.height == 7 and table["prob"].is_between(0, 1).all()
+    assert not any(math.isnan(p) for p in table["prob"])
+
+
+def test_rank_agreement():
+    a = pl.DataFrame({"fact_id": ["x", "y", "z"], "R": [0.1, 0.5, 0.9]})
+    b = pl.DataFrame({"fact_id": ["x", "y", "z"], "R": [0.01, 0.02, 0.3]})
+    assert rank_agreement(a, b) == {"facts": 3, "spearman": pytest.approx(1.0)}

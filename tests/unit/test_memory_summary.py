@@ -1,0 +1,54 @@
+"""The tidy summary: per-level accuracy plus the macro headline."""
+
+import polars as pl
+import pytest
+
+from sftlab.memory.summary import COLUMNS, n_order, run_accuracy, summarise
+
+ITEMS = pl.DataFrame({"item_id": ["a", "b", "c", "d"], "group": ["0", "0", "1", "4"]})
+
+
+def evaluation(correct):
+    return pl.DataFrame({"item_id": ["a", "b", "c", "d"], "correct": correct})
+
+
+def test_macro_is_unweighted_mean_over_levels():
+    acc = run_accuracy(evaluation([True, False, True, True]), ITEMS)
+    rows = {r["test_level"]: r for r in acc.iter_rows(named=True)}
+    assert rows["0"]["accuracy"] == 0.5 and rows["0"]["items"] == 2
+    assert rows["macro"]["accuracy"] == pytest.approx((0.5 + 1 + 1) / 3)
+    assert rows["macro"]["items"] == 4
+
+
+def test_missing_evaluation_row_is_an_error():
+    with pytest.raises(ValueError, match="no evaluation row"):
+        run_accuracy(evaluation([True] * 4).head(3), ITEMS)
+
+
+def test_summary_shape():
+    runs = []
+    for level in ("0", "1"):
+        for seed in (0, 1):
+            for testset in ("in", "ood"):
+                runs.append(
+                    dict(
+                        model="m",
+                        train_level=level,
+                        n="60",
+                        seed=seed,
+                        testset=testset,
+                        n_train=60,
+                        short=False,
+                        evaluation=evaluation([True] * 4),
+                        items=ITEMS,
+                    )
+                )
+    summary = summarise(runs)
+    assert summary.columns == list(COLUMNS)
+    assert summary.height == 8 * 4  # 8 runs x (3 levels + macro)
+    assert summary.filter(pl.col("test_level") == "macro").height == 8
+    assert summarise([]).columns == list(COLUMNS)
+
+
+def test_n_order():
+    assert n_order(["all", "240", "60", "1920", "0"]) == ["0", "60", "240", "1920", "all"]

@@ -1,0 +1,59 @@
+"""SliCK categories (arXiv 2405.05904) of every probed fact, from random few-shot prompts.
+
+Inputs: facts (the dev split supplies the exemplars), aliases, the model folder. Output: slick
+(fact_id, greedy/sample correct counts, p_greedy, p_sample, slick category) and its meta JSON.
+"""
+
+import functools
+import logging
+import time
+
+import polars as pl
+
+from sftlab.evaluate.match import MatchSettings
+from sftlab.generate import generate
+from sftlab.io import provenance, write_json, write_parquet
+from sftlab.logs import Progress, setup_logging
+from sftlab.memory.levels import probe_subsets
+from sftlab.memory.slick import SlickSettings, run_slick
+from sftlab.memory.templates import load_aliases
+from sftlab.models import load_model
+
+log = logging.getLogger("probe_slick")
+
+
+def main(smk) -> None:
+    setup_logging(smk.log[0])
+    settings = SlickSettings(**{k: v for k, v in smk.params.settings.items() if k != "enabled"})
+    log.info("model %s; settings %s", smk.params.model, settings.to_dict())
+    all_facts = pl.read_parquet(smk.input.facts)
+    facts = probe_subsets(all_facts)
+    dev = all_facts.filter(pl.col("split") == "dev")
+    match = MatchSettings.from_dict(smk.params.match)
+    aliases = load_aliases(smk.input.aliases, match)
+    answers = {r["fact_id"]: aliases.expand(r["answers"]) for r in facts.iter_rows(named=True)}
+    model, tokenizer = load_model(smk.params.model)
+    progress = Progress(2 * facts.height * settings.prompts, "slick", unit="prompts", logger=log)
+    start = time.perf_counter()
+    table = run_slick(
+        functools.partial(generate, model, tokenizer),
+        facts,
+        dev,
+        answers,
+        settings,
+        match,
+        progress.update,
+    )
+    write_parquet(smk.output.slick, table)
+    counts = dict(table.group_by("slick").len().iter_rows())
+    log.info("SliCK categories: %s", counts)
+    meta = {
+        "settings": settings.to_dict(),
+        "categories": counts,
+        "seconds": time.perf_counter() - start,
+    }
+    write_json(smk.output.meta, provenance(**meta))
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821

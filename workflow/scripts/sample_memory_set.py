@@ -1,0 +1,50 @@
+"""A level-pure SFT set: n training facts of one memory level, balanced across training relations.
+
+Inputs: levels. Outputs: the set (JSONL, TRL prompt-completion plus provenance columns) and a
+sidecar JSON reporting requested vs written sizes; a level with fewer facts than n is written as it
+is (never padded) and flagged `short` in the sidecar, the log and the summary.
+"""
+
+import logging
+
+import polars as pl
+
+from sftlab.io import provenance, write_json, write_jsonl
+from sftlab.logs import setup_logging
+from sftlab.memory.sets import sample_level_set, sft_records
+
+log = logging.getLogger("sample_memory_set")
+
+
+def main(smk) -> None:
+    setup_logging(smk.log[0])
+    w = smk.wildcards
+    level, seed = int(w.level), int(w.seed)
+    n = None if w.n == "all" else int(w.n)
+    levels = pl.read_parquet(smk.input.levels).filter(pl.col("subset") == "train")
+    relations = sorted(levels["relation"].unique())
+    facts, report = sample_level_set(levels, level, n, seed, relations)
+    if report["short"]:
+        log.warning(
+            "level %d has %d training facts, fewer than n=%s: the set holds %d (not padded)",
+            level,
+            report["level_size"],
+            w.n,
+            report["written"],
+        )
+    if facts.is_empty():
+        raise ValueError(
+            f"level {level} of model {w.model} has no training facts: nothing to train on"
+        )
+    rows = sft_records(
+        facts,
+        smk.params.format,
+        {"model": w.model, "set_seed": seed, "templates_version": facts["templates_version"][0]},
+    )
+    write_jsonl(smk.output.set, rows)
+    write_json(smk.output.report, provenance(model=w.model, format=smk.params.format, **report))
+    log.info("wrote %d examples: %s", len(rows), report["taken_per_relation"])
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821

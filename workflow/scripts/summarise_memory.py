@@ -1,0 +1,55 @@
+"""One tidy table of the memory study: accuracy per (model, train level, n, seed, test set, test
+level).
+
+Inputs: evals (per-item evaluations, aligned with params.runs), testsets (the QA items of each run),
+reports (set sidecars, aligned with the trained runs). Outputs: summary (parquet, with a "macro" row
+per run: the unweighted mean over test levels), the same as CSV, and the sets that were short of n.
+"""
+
+import logging
+
+import polars as pl
+
+from sftlab.io import atomic_path, read_json, write_json, write_parquet
+from sftlab.logs import setup_logging
+from sftlab.memory.summary import summarise
+
+log = logging.getLogger("summarise_memory")
+
+
+def main(smk) -> None:
+    setup_logging(smk.log[0])
+    reports = {path: read_json(path) for path in smk.input.reports}
+    runs = []
+    for run, evaluation, items in zip(
+        smk.params.runs, smk.input.evals, smk.input.testsets, strict=True
+    ):
+        report = reports.get(run["sidecar"]) if run["sidecar"] else None
+        runs.append(
+            {
+                **{k: run[k] for k in ("model", "train_level", "n", "seed", "testset")},
+                "n_train": report["written"] if report else 0,
+                "short": bool(report and report["short"]),
+                "evaluation": pl.read_parquet(evaluation),
+                "items": pl.read_parquet(items),
+            }
+        )
+    summary = summarise(runs)
+    short = sorted(
+        {(r["model"], r["train_level"], r["n"], r["n_train"]) for r in runs if r["short"]}
+    )
+    for model, level, n, written in short:
+        log.warning("model %s level %s n=%s: set holds only %d facts", model, level, n, written)
+    headline = summary.filter(pl.col("test_level") == "macro")
+    log.info("headline accuracy (macro over test levels):\n%s", headline)
+    write_parquet(smk.output.summary, summary)
+    with atomic_path(smk.output.csv) as tmp:
+        summary.write_csv(tmp)
+    write_json(
+        smk.output.short,
+        [{"model": m, "train_level": lv, "n": n, "written": w} for m, lv, n, w in short],
+    )
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821
