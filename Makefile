@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 CORES ?= 2
 TORCH ?= torch==2.13.0
 
-.PHONY: run test lint format env clean-results
+.PHONY: run test lint format docs env
 
 env: $(VENV)/.installed
 
@@ -28,6 +28,9 @@ lint: env
 
 test: env lint
 	HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 $(BIN)/python -m pytest -q
+
+docs: env
+	$(BIN)/python -m sftlab.config --readme
 
 format: env
 	$(BIN)/ruff format src tests bench workflow/scripts

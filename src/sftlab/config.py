@@ -140,10 +140,38 @@ def check_references(config: dict[str, Any]) -> None:
             if name not in models:
                 known = ", ".join(sorted(models)) or "none"
                 raise ConfigError(f"{study}.models[{i}]: unknown model '{name}' (known: {known})")
+    _check_demo_sources(config)
     memory = config.get("memory", {})
     bins = memory.get("levels", {}).get("bins")
     if bins is not None and list(bins) != sorted(bins):
         raise ConfigError(f"memory.levels.bins: must increase, got {bins}")
+
+
+# Which datasets each study reads (the data stage builds only these).
+STUDY_DATA = {"memory": ("entityquestions",), "silly": ("mmlu", "ruozhiba")}
+
+
+def _check_demo_sources(config: dict[str, Any]) -> None:
+    """A study that reads demo data or the demo model needs the demo world enabled."""
+    if config.get("demo", {}).get("enabled", False):
+        return
+    for study, datasets in STUDY_DATA.items():
+        section = config.get(study, {})
+        if not section.get("enabled", False):
+            continue
+        for name in datasets:
+            if config.get("data", {}).get(name, {}).get("source") == "demo":
+                raise ConfigError(
+                    f"data.{name}.source: 'demo' needs demo.enabled: true "
+                    f"(the {study} study reads it); use source hub or path, or enable the demo"
+                )
+        for name in section.get("models", []):
+            path = str(config["models"][name].get("path") or "")
+            if path.startswith("results/demo/"):
+                raise ConfigError(
+                    f"models.{name}.path: {path} is built by the demo world, "
+                    f"but demo.enabled is false"
+                )
 
 
 def reference_rows(schema: dict[str, Any], prefix: str = "") -> list[tuple[str, str, str, str]]:
@@ -181,11 +209,22 @@ def reference_markdown(schema_path: str | Path) -> str:
     return "\n".join(lines)
 
 
+BEGIN, END = "<!-- CONFIG-REFERENCE:BEGIN -->", "<!-- CONFIG-REFERENCE:END -->"
+
+
+def readme_with_reference(readme: str, reference: str) -> str:
+    """The README text with the block between the reference markers replaced."""
+    head, rest = readme.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    return f"{head}{BEGIN}\n{reference}{END}{tail}"
+
+
 if __name__ == "__main__":
     import sys
 
-    print(
-        reference_markdown(
-            sys.argv[1] if len(sys.argv) > 1 else "workflow/schemas/config.schema.yaml"
-        )
-    )
+    text = reference_markdown("workflow/schemas/config.schema.yaml")
+    if sys.argv[1:] == ["--readme"]:
+        readme = Path("README.md")
+        readme.write_text(readme_with_reference(readme.read_text(), text))
+    else:
+        print(text)

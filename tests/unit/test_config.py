@@ -59,6 +59,7 @@ BAD = [
     ("silly.seeds", "0", "silly.seeds"),
     ("llm.concurrency", 0, "llm.concurrency"),
     ("llm.max_failure_rate", 2, "llm.max_failure_rate"),
+    ("demo.enabled", False, "data.entityquestions.source"),
 ]
 
 
@@ -69,3 +70,11 @@ def test_bad_config_is_rejected_naming_the_key(repo, default_config, key, value,
     with pytest.raises(ConfigError) as info:
         validate(repo, config)
     assert expected in str(info.value)
+
+
+def test_readme_reference_matches_the_schema(repo):
+    from sftlab.config import readme_with_reference, reference_markdown
+
+    readme = (repo / "README.md").read_text()
+    reference = reference_markdown(repo / SCHEMA)
+    assert readme == readme_with_reference(readme, reference), "run `make docs`"
