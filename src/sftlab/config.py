@@ -142,6 +142,15 @@ def check_references(config: dict[str, Any]) -> None:
                 raise ConfigError(f"{study}.models[{i}]: unknown model '{name}' (known: {known})")
     _check_demo_sources(config)
     memory = config.get("memory", {})
+    per_model = [k for k in memory.get("probe", {}) if k not in ("estimator", "compare_estimators")]
+    for name, override in memory.get("probe_overrides", {}).items():
+        if name not in models:
+            raise ConfigError(f"memory.probe_overrides.{name}: unknown model '{name}'")
+        for key in set(override) - set(per_model):
+            raise ConfigError(
+                f"memory.probe_overrides.{name}.{key}: not a per-model probe setting "
+                f"(allowed: {', '.join(per_model)})"
+            )
     bins = memory.get("levels", {}).get("bins")
     if bins is not None and list(bins) != sorted(bins):
         raise ConfigError(f"memory.levels.bins: must increase, got {bins}")

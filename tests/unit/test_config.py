@@ -60,10 +60,12 @@ BAD = [
     ("llm.concurrency", 0, "llm.concurrency"),
     ("llm.max_failure_rate", 2, "llm.max_failure_rate"),
     ("demo.enabled", False, "data.entityquestions.source"),
+    ("memory.probe_overrides", {"nope": {"samples": 3}}, "memory.probe_overrides.nope"),
+    ("memory.probe_overrides", {"demo": {"sample": 3}}, "memory.probe_overrides.demo.sample"),
 ]
 
 
-@pytest.mark.parametrize(("key", "value", "expected"), BAD, ids=[b[0] for b in BAD])
+@pytest.mark.parametrize(("key", "value", "expected"), BAD, ids=[b[2] for b in BAD])
 def test_bad_config_is_rejected_naming_the_key(repo, default_config, key, value, expected):
     config = copy.deepcopy(default_config)
     set_key(config, key, value)

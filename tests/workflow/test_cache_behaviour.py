@@ -200,6 +200,18 @@ def test_probe_setting_reruns_probing_and_after_only(completed):
     )
 
 
+def test_one_models_probe_setting_reruns_that_model_only(completed):
+    def edit(config, root):
+        config["memory"]["probe_overrides"] = {SECOND_MODEL: {"samples": 3}}
+
+    with changed(completed, edit):
+        plan = completed.plan()
+    per_model = per_model_jobs(plan)
+    assert rules_of(per_model) == MEMORY_CHAIN, describe(plan)
+    assert {job.wildcards["model"] for job in per_model} == {SECOND_MODEL}, describe(plan)
+    assert not rules_of(plan) & (LLM_RULES | {"summarise_silly"}), describe(plan)
+
+
 def test_new_model_runs_alone(completed):
     """A model added to the study runs its own chain; the models already done stay untouched."""
 

@@ -72,9 +72,12 @@ rule probe_memory:
         gpu=1,
     params:
         model=get_model_entry,
-        settings={
+        settings=lambda w: {
             k: v
-            for k, v in MEMORY["probe"].items()
+            for k, v in {
+                **MEMORY["probe"],
+                **MEMORY["probe_overrides"].get(w.model, {}),
+            }.items()
             if k not in ("estimator", "compare_estimators")
         },
         match=QA_MATCH,

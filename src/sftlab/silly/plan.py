@@ -74,5 +74,9 @@ def stats_files(silly: dict[str, Any]) -> list[str]:
         return []
     files = [f"{SILLY_DIR}/rules.stats.json"] if silly["rules"]["source"] == "llm" else []
     if silly["generator"]["kind"] == "llm":
-        files += [f"{SETS}/{arm}.stats.json" for arm in [*rule_ids(silly["rules"]), "neutral"]]
+        generated = [
+            *rule_ids(silly["rules"]),
+            *(["neutral"] if "neutral" in silly["baselines"] else []),
+        ]
+        files += [f"{SETS}/{arm}.stats.json" for arm in generated]
     return files
