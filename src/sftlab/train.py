@@ -21,7 +21,7 @@ import torch
 from datasets import Dataset
 from transformers import TrainerCallback
 
-from sftlab.io import file_sha256, provenance, write_json, write_parquet, write_yaml
+from sftlab.io import file_sha256, iter_jsonl, provenance, write_json, write_parquet, write_yaml
 from sftlab.models import base_fingerprint, load_model, pick_device, resolve_entry, source
 
 log = logging.getLogger(__name__)
@@ -88,24 +88,21 @@ def load_sft_set(path: str | Path) -> Dataset:
     """The prompt and completion columns of a JSONL SFT set; errors name the file and line."""
     path = Path(path)
     rows = []
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise SFTDataError(f"{path}: line {number} is not valid JSON ({err.msg})") from err
-            if not isinstance(row, dict):
-                raise SFTDataError(f"{path}: line {number} is not a JSON object")
-            for field in ("prompt", "completion"):
-                value = row.get(field)
-                if not (isinstance(value, str) and value) and not _is_messages(value):
-                    raise SFTDataError(
-                        f"{path}: line {number}: field '{field}' must be a non-empty string or a "
-                        f"list of chat messages, got {value!r}"
-                    )
-            rows.append({"prompt": row["prompt"], "completion": row["completion"]})
+    try:
+        numbered = list(iter_jsonl(path))
+    except ValueError as err:
+        raise SFTDataError(str(err)) from err
+    for number, row in numbered:
+        if not isinstance(row, dict):
+            raise SFTDataError(f"{path}: line {number} is not a JSON object")
+        for field in ("prompt", "completion"):
+            value = row.get(field)
+            if not (isinstance(value, str) and value) and not _is_messages(value):
+                raise SFTDataError(
+                    f"{path}: line {number}: field '{field}' must be a non-empty string or a "
+                    f"list of chat messages, got {value!r}"
+                )
+        rows.append({"prompt": row["prompt"], "completion": row["completion"]})
     if not rows:
         raise SFTDataError(f"{path}: the SFT set is empty")
     kinds = {isinstance(r["prompt"], list) for r in rows}
