@@ -79,9 +79,10 @@ def key_path(path: Iterable[Any]) -> str:
     return "".join(parts).lstrip(".") or "<root>"
 
 
-def describe(error: jsonschema.ValidationError) -> str:
-    """One line: the key, what was expected, what was found."""
-    where = key_path(error.absolute_path)
+def describe(error: jsonschema.ValidationError, prefix: str = "") -> str:
+    """One line: the key (under `prefix`), what was expected, what was found."""
+    inner = key_path(error.absolute_path)
+    where = ".".join(p for p in (prefix, "" if inner == "<root>" else inner) if p) or "<root>"
     kind = error.validator
     if kind == "additionalProperties":
         allowed = sorted(error.schema.get("properties", {}))
@@ -109,8 +110,30 @@ def validate_config(config: dict[str, Any], schema_path: str | Path) -> dict[str
         lines = "\n".join(f"  - {describe(e)}" for e in _deepest(errors))
         raise ConfigError(f"invalid configuration ({len(errors)} problem(s)):\n{lines}")
     _with_defaults(Draft202012Validator)(schema).validate(config)
+    _check_train_overrides(config, schema["properties"]["train"])
     check_references(config)
     return config
+
+
+def merge_train(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """`train` settings with a study's overrides merged one level deep (sft, lora stay dicts)."""
+    merged = dict(base)
+    for key, value in override.items():
+        old = merged.get(key)
+        merged[key] = (
+            {**old, **value} if isinstance(value, dict) and isinstance(old, dict) else value
+        )
+    return merged
+
+
+def _check_train_overrides(config: dict[str, Any], train_schema: dict[str, Any]) -> None:
+    """Each study's `train` overrides, merged over `train`, must satisfy the train schema."""
+    for study in ("memory", "silly"):
+        merged = merge_train(config.get("train", {}), config.get(study, {}).get("train") or {})
+        errors = list(Draft202012Validator(train_schema).iter_errors(merged))
+        if errors:
+            lines = "\n".join(f"  - {describe(e, f'{study}.train')}" for e in _deepest(errors))
+            raise ConfigError(f"invalid configuration ({len(errors)} problem(s)):\n{lines}")
 
 
 def _deepest(errors: list[jsonschema.ValidationError]) -> list[jsonschema.ValidationError]:

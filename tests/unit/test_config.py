@@ -61,6 +61,9 @@ BAD = [
     ("llm.max_failure_rate", 2, "llm.max_failure_rate"),
     ("demo.enabled", False, "data.entityquestions.source"),
     ("memory.probe_overrides", {"nope": {"samples": 3}}, "memory.probe_overrides.nope"),
+    ("silly.train", {"sft": {"learning_rate": "3e-4"}}, "silly.train.sft.learning_rate"),
+    ("memory.train", {"method": "qlora"}, "memory.train.method"),
+    ("memory.train", {"sft": {"num_epochs": 3}}, "memory.train.sft.num_epochs"),
     ("memory.probe_overrides", {"demo": {"sample": 3}}, "memory.probe_overrides.demo.sample"),
 ]
 

@@ -59,13 +59,6 @@ def get_qa_items(wildcards):
 
 
 def get_train_settings(wildcards):
-    """config['train'] with the study's overrides merged one level deep."""
-    base = config["train"]
+    """config["train"] with the study's overrides merged one level deep."""
     override = TRAIN_OVERRIDES.get(wildcards.study, lambda w: {})(wildcards)
-    merged = {key: value for key, value in base.items()}
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(base.get(key), dict):
-            merged[key] = {**base[key], **value}
-        else:
-            merged[key] = value
-    return merged
+    return sftlab.config.merge_train(config["train"], override)
