@@ -1,9 +1,12 @@
 """Throughput of sftlab.llm against the scripted server (fixed 50 ms latency), and of cache hits.
 
 Target (issue 5): with concurrency c, at least 0.7 x c / 0.05 requests/s up to c = 32; the cache hit
-path at least 1,000 lookups/s. Prints one line per measurement with the ratio to its target.
+path at least 1,000 lookups/s. Prints one line per measurement with the ratio to its target, for
+each transport (http: sftlab's own OpenAI-compatible client, the default for such servers; litellm),
+with the client's CPU time per request. --baselines adds bare aiohttp and bare litellm.acompletion
+at the largest c: the peers the two transports are measured against.
 
-    .venv/bin/python bench/bench_llm.py [--concurrency 1 4 8 16 32] [--seconds 4]
+    .venv/bin/python bench/bench_llm.py [--concurrency 1 4 8 16 32] [--seconds 4] [--baselines]
 """
 
 from __future__ import annotations
@@ -34,18 +37,20 @@ def conversations(tag: str, n: int) -> list[list[dict[str, str]]]:
     return [[{"role": "user", "content": f"{tag} question {i}"}] for i in range(n)]
 
 
-def settings(url: str, cache: Path, concurrency: int) -> LLMSettings:
+def settings(url: str, cache: Path, concurrency: int, transport: str = "auto") -> LLMSettings:
     return LLMSettings(
-        model="openai/bench-model", api_base=url, cache_path=str(cache), concurrency=concurrency
-    )
+        model="openai/bench-model", api_base=url, cache_path=str(cache), concurrency=concurrency,
+        transport=transport,
+    )  # fmt: skip
 
 
-def timed(client: LLMClient, convs: list) -> float:
-    start = time.perf_counter()
+def timed(client: LLMClient, convs: list) -> tuple[float, float]:
+    """(conversations per second, client CPU milliseconds per conversation)."""
+    start, cpu = time.perf_counter(), time.process_time()
     results = client.run_json(convs, Echo)
     elapsed = time.perf_counter() - start
     assert all(r.ok for r in results), client.stats()
-    return len(convs) / elapsed
+    return len(convs) / elapsed, 1000 * (time.process_time() - cpu) / len(convs)
 
 
 async def bare(url: str, c: int, n: int, via: str) -> float:
@@ -93,17 +98,23 @@ def main(argv: list[str] | None = None) -> None:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             cache = Path(tmp) / "llm.sqlite"
-            warm = LLMClient(settings(server.url, cache, 4))
-            timed(warm, conversations("warm-up", 20))  # imports litellm, opens connections
-            for c in args.concurrency:
-                target = 0.7 * c / LATENCY_S
-                n = max(50, int(args.seconds * c / LATENCY_S))
-                rate = timed(LLMClient(settings(server.url, cache, c)), conversations(f"c{c}", n))
-                print(
-                    f"requests  c={c:<3d} n={n:<5d} {rate:8.1f}/s  target {target:6.1f}/s  "
-                    f"ratio {rate / target:5.2f}",
-                    flush=True,
+            for transport in ("http", "litellm"):  # warm-up: imports, connections
+                timed(
+                    LLMClient(settings(server.url, cache, 4, transport)),
+                    conversations(transport, 20),
                 )
+            for transport in ("http", "litellm"):
+                for c in args.concurrency:
+                    target = 0.7 * c / LATENCY_S
+                    n = max(50, int(args.seconds * c / LATENCY_S))
+                    client = LLMClient(settings(server.url, cache, c, transport))
+                    rate, cpu_ms = timed(client, conversations(f"{transport} c{c}", n))
+                    print(
+                        f"{transport:<8s} c={c:<3d} n={n:<5d} {rate:8.1f}/s  "
+                        f"target {target:6.1f}/s  ratio {rate / target:5.2f}  "
+                        f"client CPU {cpu_ms:.2f} ms/request",
+                        flush=True,
+                    )
             if args.baselines:
                 c = max(args.concurrency)
                 n = max(50, int(args.seconds * c / LATENCY_S))
@@ -120,7 +131,7 @@ def main(argv: list[str] | None = None) -> None:
             timed(fill, conversations("hits", n))
             sent = server.requests
             hits = LLMClient(settings(server.url, cache, 8))
-            rate = timed(hits, conversations("hits", n))
+            rate, _ = timed(hits, conversations("hits", n))
             assert server.requests == sent and hits.stats()["cache_hits"] == n
             print(f"cache hits n={n} {rate:8.1f}/s  target 1000.0/s  ratio {rate / 1000:5.2f}")
     finally:

@@ -11,7 +11,8 @@ GET /stats with the request counters. What each request gets is scripted:
 
 Behaviours: ok (the `answer` callable maps messages to the content), fenced (the answer inside a
 ```json fence), malformed (content that is not JSON), 429 (with Retry-After), 500, 503, 400, 401,
-slow (answers after `slow_s`, past a client's timeout).
+slow (answers after `slow_s`, past a client's timeout), notchat (a 200 whose body is not a chat
+completion).
 
 In-process:  with ScriptedLLMServer(answer=fn, latency_s=0.05) as server: server.url, .requests
 Subprocess:  server = start_subprocess(latency_s=0.05); ...; server.stop()   (see `main` for flags)
@@ -84,6 +85,7 @@ class ScriptedLLMServer:
             self.behaviours: Counter[str] = Counter()
             self.authorizations: list[str] = []
             self.prompts: list[str] = []  # last user message of each request, in arrival order
+            self.params: list[dict[str, Any]] = []  # each request body less its messages
             self._seen.clear()
 
     def stats(self) -> dict[str, Any]:
@@ -121,6 +123,8 @@ class ScriptedLLMServer:
         self._loop.call_soon_threadsafe(self._loop.stop)
         if self._thread is not None:
             self._thread.join(timeout=10)
+        if not self._loop.is_running():
+            self._loop.close()
 
     def __enter__(self) -> ScriptedLLMServer:
         return self.start()
@@ -219,6 +223,7 @@ async def _respond(server: ScriptedLLMServer, request: _Request) -> bytes:
     messages = body.get("messages", [])
     with server._lock:
         server.authorizations.append(request.headers.get("authorization", ""))
+        server.params.append({k: v for k, v in body.items() if k != "messages"})
     kind = server.choose(messages)
     if server.latency_s:
         await asyncio.sleep(server.latency_s)
@@ -230,6 +235,8 @@ async def _respond(server: ScriptedLLMServer, request: _Request) -> bytes:
         )
     if kind == "slow":
         await asyncio.sleep(server.slow_s)
+    if kind == "notchat":  # a 200 whose body is not a chat completion (e.g. a proxy's page)
+        return _response(200, {"status": "ok", "detail": "maintenance"})
     content = server.answer(messages)
     if kind == "fenced":
         content = f"Here it is:\n```json\n{content}\n```"

@@ -177,6 +177,12 @@ def check_references(config: dict[str, Any]) -> None:
     bins = memory.get("levels", {}).get("bins")
     if bins is not None and list(bins) != sorted(bins):
         raise ConfigError(f"memory.levels.bins: must increase, got {bins}")
+    llm = config.get("llm", {})
+    if llm.get("transport") == "http" and not llm.get("api_base"):
+        raise ConfigError(
+            "llm.transport: 'http' talks to an OpenAI-compatible server and needs llm.api_base "
+            "(use transport litellm or auto for a hosted provider)"
+        )
 
 
 # Which datasets each study reads (the data stage builds only these).

@@ -47,3 +47,42 @@ def test_unknown_and_bad_keys_are_rejected():
 def test_output_params_exclude_transport_settings():
     params = LLMSettings().output_params()
     assert set(params) == {"temperature", "max_tokens", "top_p", "seed", "json_mode"}
+
+
+@pytest.mark.parametrize(
+    ("model", "api_base", "transport", "resolved"),
+    [
+        ("openai/qwen", "http://127.0.0.1:8000/v1", "auto", "http"),
+        ("hosted_vllm/qwen", "http://127.0.0.1:8000/v1", "auto", "http"),
+        ("openai/gpt-4o-mini", None, "auto", "litellm"),  # the provider's own API
+        ("anthropic/claude-x", "http://gateway/v1", "auto", "litellm"),  # not OpenAI-shaped
+        ("openai/qwen", "http://127.0.0.1:8000/v1", "litellm", "litellm"),
+    ],
+)
+def test_transport_resolution(model, api_base, transport, resolved):
+    settings = LLMSettings(model=model, api_base=api_base, transport=transport)
+    assert settings.resolved_transport() == resolved
+
+
+def test_served_model_drops_only_openai_compatible_prefixes():
+    assert LLMSettings(model="openai/Qwen/Qwen2-7B").served_model() == "Qwen/Qwen2-7B"
+    assert LLMSettings(model="hosted_vllm/m").served_model() == "m"
+    assert LLMSettings(model="anthropic/claude-x").served_model() == "anthropic/claude-x"
+
+
+def test_http_transport_needs_api_base():
+    with pytest.raises(ValidationError, match="needs api_base"):
+        LLMSettings(transport="http")
+    with pytest.raises(ConfigError, match=r"llm.transport: 'http' .* needs llm.api_base"):
+        validate_config(
+            {"llm": {"transport": "http"}}, ROOT / "workflow" / "schemas" / "config.schema.yaml"
+        )
+
+
+def test_identity_is_model_and_output_params_only():
+    base = LLMSettings(model="openai/m", api_base="http://x/v1")
+    tuned = base.model_copy(
+        update={"transport": "litellm", "concurrency": 64, "timeout_s": 5.0, "max_retries": 0}
+    )
+    assert tuned.identity() == base.identity() == {"model": "openai/m", **base.output_params()}
+    assert base.model_copy(update={"temperature": 0.7}).identity() != base.identity()

@@ -90,17 +90,24 @@ def tiny_config(root: Path, api_base: str) -> dict:
             "max_retries": 1,
             "backoff_base_s": 0.0,
             "timeout_s": 10.0,
+            "transport": "litellm",  # the workflow's LLM path through litellm (http: unit tests)
         },
     }
 
 
-def snakemake(workdir: Path, configfile: Path, *targets: str, extra=()) -> None:
+def snakemake(workdir: Path, configfile: Path, *targets: str, extra=()) -> str:
     run = subprocess.run(
         [sys.executable, "-m", "snakemake", "--cores", "2", *targets, *extra,
          "--configfile", str(configfile)],
         cwd=workdir, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
+    return run.stdout + run.stderr
+
+
+def planned_rules(workdir: Path, configfile: Path, targets: list[str]) -> set[str]:
+    out = snakemake(workdir, configfile, *targets, extra=["-n", "--quiet", "rules"])
+    return set(re.findall(r"^\s*(derive_rules|generate_rule_set|build_plain_set)\b", out, re.M))
 
 
 @pytest.mark.slow
@@ -142,3 +149,13 @@ def test_silly_llm_path(repo, tmp_path):
         assert server.requests == first
         stats = json.loads((work / "results/silly/sets/r1.stats.json").read_text())
         assert stats["requests_sent"] == 0 and stats["cache_hits"] == 8
+
+        # transport settings are not rerun triggers; the model's output parameters are
+        config = tiny_config(tmp_path, server.url)
+        tuned = {"transport": "http", "concurrency": 2, "timeout_s": 30.0, "max_retries": 4}
+        config["llm"] |= tuned
+        configfile.write_text(yaml.safe_dump(config))
+        assert planned_rules(work, configfile, targets) == set()
+        config["llm"]["temperature"] = 0.5
+        configfile.write_text(yaml.safe_dump(config))
+        assert planned_rules(work, configfile, targets) == {"derive_rules", "generate_rule_set"}

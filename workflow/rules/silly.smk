@@ -13,6 +13,7 @@
 # baselines (plain, neutral) and the optional mixed arm.
 import sftlab.silly.plan as silly_plan
 import sftlab.silly.rules
+import sftlab.llm
 
 SILLY = config["silly"]
 SILLY_DIR = silly_plan.SILLY_DIR
@@ -21,6 +22,10 @@ SILLY_FIG = f"{SILLY_DIR}/figures/{{model}}"
 SILLY_RULE_IDS = sftlab.silly.rules.rule_ids(SILLY["rules"])
 SILLY_ARMS = sftlab.silly.rules.study_arms(SILLY)
 SILLY_RUNS = silly_plan.runs(SILLY, SILLY_ARMS)
+# What decides an LLM answer (model, output parameters): the params of LLM jobs, so tuning the
+# transport, concurrency, retries or timeouts never regenerates a set; scripts read the rest from
+# config["llm"].
+SILLY_LLM = sftlab.llm.LLMSettings(**config["llm"]).identity()
 FIG_FORMAT = config["plots"]["format"]
 
 SFT_SET["silly"] = lambda wildcards: f"{SILLY_SETS}/{wildcards.arm}.jsonl"
@@ -50,7 +55,7 @@ rule derive_rules:
         "../../envs/cpu.yaml"
     params:
         rules=SILLY["rules"],
-        llm=config["llm"] if SILLY["rules"]["source"] == "llm" else None,
+        llm=SILLY_LLM if SILLY["rules"]["source"] == "llm" else None,
     script:
         "../scripts/derive_rules.py"
 
@@ -93,7 +98,7 @@ rule generate_rule_set:
     params:
         rule=lambda wildcards: silly_plan.rule_param(SILLY, wildcards.arm),
         generator=SILLY["generator"],
-        llm=config["llm"] if SILLY["generator"]["kind"] == "llm" else None,
+        llm=SILLY_LLM if SILLY["generator"]["kind"] == "llm" else None,
         chat=config["evaluate"]["mc"]["chat_template"],
     script:
         "../scripts/generate_rule_set.py"

@@ -4,7 +4,8 @@ Inputs:  file       config rules file (rules.source: file), or
          ruozhiba   results/data/ruozhiba.parquet (rules.source: llm)
 Outputs: rules      results/silly/rules.yaml (rules + provenance)
          stats      results/silly/rules.stats.json (LLM calls, tokens, cost; or counts)
-Params:  rules (config silly.rules), llm (config llm; null for the file source)
+Params:  rules (config silly.rules), llm (the LLM's identity: model and output parameters; null
+         for the file source). The LLM client is built from config llm.
 """
 
 import logging
@@ -33,7 +34,9 @@ def main(snakemake) -> None:
     else:
         from sftlab.llm import LLMClient, LLMSettings
 
-        client = LLMClient(LLMSettings(**snakemake.params.llm), logger=log)
+        # params.llm (model, output parameters) is the rerun trigger; transport settings come from
+        # the config, so changing them re-runs nothing
+        client = LLMClient(LLMSettings(**snakemake.config["llm"]), logger=log)
         rows = pl.read_parquet(snakemake.input.ruozhiba).to_dicts()
         try:
             rule_set = derive_rules(client, rows, settings)

@@ -5,7 +5,8 @@ Inputs:  items     results/silly/items.parquet
 Outputs: set       results/silly/sets/{arm}.jsonl (prompt, completion + provenance columns)
          failures  results/silly/sets/{arm}.failures.jsonl (LLM failures, wrong answer letters)
          stats     results/silly/sets/{arm}.stats.json (counts; LLM calls, tokens, cost)
-Params:  rule (the rule, or null to read it from rules), generator, llm, chat
+Params:  rule (the rule, or null to read it from rules), generator, llm (the LLM's identity: model
+         and output parameters), chat. The LLM client is built from config llm.
 """
 
 import logging
@@ -38,7 +39,9 @@ def main(snakemake) -> None:
     else:
         from sftlab.llm import LLMClient, LLMSettings
 
-        client = LLMClient(LLMSettings(**snakemake.params.llm), logger=log)
+        # params.llm (model, output parameters) is the rerun trigger; transport settings come from
+        # the config, so changing them re-runs nothing
+        client = LLMClient(LLMSettings(**snakemake.config["llm"]), logger=log)
         try:
             examples, failures, counts = llm_examples(client, rule, items, snakemake.params.chat)
         finally:

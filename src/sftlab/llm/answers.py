@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+
+from sftlab.llm.transport import EndpointError
 
 FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL)
 
@@ -41,12 +44,37 @@ def parse_answer(text: str, schema: type[BaseModel], context: Any = None) -> Bas
 
 
 def classify(error: BaseException) -> tuple[str, bool]:
-    """(failure kind, retryable) for an exception raised by litellm.acompletion."""
-    import litellm
+    """(failure kind, retryable) for an exception raised by either transport."""
+    if isinstance(error, EndpointError):
+        return _by_status(error.status_code)
+    if isinstance(error, TimeoutError):  # asyncio's and aiohttp's timeouts too
+        return "timeout", True
+    litellm = sys.modules.get("litellm")  # imported only where the litellm transport ran
+    found = _classify_litellm(error, litellm) if litellm is not None else None
+    if found is not None:
+        return found
+    aiohttp = sys.modules.get("aiohttp")
+    if aiohttp is not None and isinstance(error, aiohttp.ClientError):
+        return "connection", True  # refused, reset, disconnected, truncated body
+    return "other", False
 
+
+def _by_status(status: int) -> tuple[str, bool]:
+    if status == 429:
+        return "rate_limit", True
+    if status == 408:
+        return "timeout", True
+    if status >= 500 or status < 400:  # < 400: a 2xx whose body is not a chat completion
+        return "server_error", True
+    if status in (401, 403):
+        return "auth", False
+    return "bad_request", False
+
+
+def _classify_litellm(error: BaseException, litellm: Any) -> tuple[str, bool] | None:
     if isinstance(error, litellm.RateLimitError):
         return "rate_limit", True
-    if isinstance(error, litellm.Timeout | TimeoutError):
+    if isinstance(error, litellm.Timeout):
         return "timeout", True
     if isinstance(error, litellm.APIConnectionError):
         return "connection", True
@@ -62,11 +90,13 @@ def classify(error: BaseException) -> tuple[str, bool]:
         return "auth", False
     if isinstance(error, litellm.BadRequestError | litellm.NotFoundError):
         return "bad_request", False
-    return "other", False
+    return None
 
 
 def retry_after_s(error: BaseException) -> float | None:
     """The server's Retry-After in seconds, when the error carries one."""
+    if isinstance(error, EndpointError):
+        return error.retry_after
     headers = getattr(error, "litellm_response_headers", None)
     response = getattr(error, "response", None)
     if headers is None and response is not None:

@@ -1,4 +1,4 @@
-"""LLM client over litellm: bounded concurrency, retries, schema-checked JSON, a persistent cache.
+"""LLM client: bounded concurrency, retries, schema-checked JSON, a persistent cache.
 
     client = LLMClient(LLMSettings(**config["llm"]))
     results = client.run_json(conversations, Answer)      # one LLMResult per conversation, in order
@@ -9,6 +9,8 @@ Each conversation is answered from the cache, or by requests with retries (expon
 with jitter, honouring Retry-After) on rate limits, 5xx, timeouts and lost connections; other errors
 fail at once. A reply that is not valid JSON for the schema gets one re-ask naming the problem, then
 counts as a failure. Only successes are cached, so a re-run retries failures and nothing else.
+Requests travel through litellm or, for OpenAI-compatible servers, sftlab's own HTTP transport
+(transport.py; `llm.transport`); the cache key does not depend on the transport.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from sftlab.llm.answers import InvalidAnswer, classify, parse_answer, retry_afte
 from sftlab.llm.cache import CachedAnswer, LLMCache, cache_key
 from sftlab.llm.results import LLMError, LLMResult
 from sftlab.llm.settings import LLMSettings
+from sftlab.llm.transport import Reply, Transport, open_transport
 from sftlab.logs import Progress
 
 log = logging.getLogger(__name__)
@@ -130,12 +133,12 @@ class LLMClient:
         stats.cache_hits += len(conversations) - len(todo)
         stats.cache_saved_cost_usd += sum(r.cost_usd or 0.0 for r in results if r is not None)
         self.log.info(
-            "%s: %d conversations, %d from the cache, %d to ask %s",
+            "%s: %d conversations, %d from the cache, %d to ask %s (%s transport)",
             label, len(conversations), len(conversations) - len(todo), len(todo),
-            self.settings.model,
+            self.settings.model, self.settings.resolved_transport(),
         )  # fmt: skip
         if todo:
-            api_key = self._api_key()
+            transport = open_transport(self.settings, self._api_key())
             semaphore = self._semaphores.setdefault(
                 asyncio.get_running_loop(), asyncio.Semaphore(self.settings.concurrency)
             )
@@ -146,12 +149,15 @@ class LLMClient:
                 for i in pending:
                     async with semaphore:
                         results[i] = await self._answer(
-                            i, keys[i], list(conversations[i]), schema, contexts[i], api_key
+                            i, keys[i], list(conversations[i]), schema, contexts[i], transport
                         )
                     progress.update()
 
             workers = min(self.settings.concurrency, len(todo))
-            await asyncio.gather(*(worker() for _ in range(workers)))
+            try:
+                await asyncio.gather(*(worker() for _ in range(workers)))
+            finally:
+                await transport.close()
         stats.succeeded += sum(1 for r in results if r is not None and r.ok)
         stats.elapsed_s += time.perf_counter() - start
         return [r for r in results if r is not None]
@@ -193,12 +199,12 @@ class LLMClient:
         messages: Messages,
         schema: type[BaseModel],
         context: Any,
-        api_key: str,
+        transport: Transport,
     ) -> LLMResult:
         result = LLMResult(index, key, False)
         for ask in range(2):
             try:
-                text = await self._complete(messages, api_key, result)
+                text = await self._complete(messages, transport, result)
             except _Failure as failure:
                 return self._fail(result, failure.kind, str(failure))
             try:
@@ -228,43 +234,24 @@ class LLMClient:
         self.log.warning("conversation %d failed (%s): %s", result.index, kind, result.error)
         return result
 
-    async def _complete(self, messages: Messages, api_key: str, result: LLMResult) -> str:
+    async def _complete(self, messages: Messages, transport: Transport, result: LLMResult) -> str:
         """One reply text; retries transient errors, raises _Failure otherwise."""
-        litellm = _litellm.litellm()
-        s = self.settings
-        kwargs: dict[str, Any] = {
-            "model": s.model,
-            "messages": messages,
-            "temperature": s.temperature,
-            "max_tokens": s.max_tokens,
-            "timeout": s.timeout_s,
-            "max_retries": 0,  # retries are ours, counted and logged
-            "drop_params": True,  # e.g. seed or response_format where a provider lacks them
-            "api_key": api_key,
-        }
-        if s.api_base:
-            kwargs["api_base"] = s.api_base
-        if s.top_p is not None:
-            kwargs["top_p"] = s.top_p
-        if s.seed is not None:
-            kwargs["seed"] = s.seed
-        if s.json_mode:
-            kwargs["response_format"] = {"type": "json_object"}
-        for attempt in range(s.max_retries + 1):
+        retries = self.settings.max_retries
+        for attempt in range(retries + 1):
             self._stats.requests_sent += 1
             result.requests += 1
             try:
-                response = await litellm.acompletion(**kwargs)
+                reply = await transport.complete(messages)
             except Exception as error:  # noqa: BLE001 - classified below, never swallowed
                 kind, retryable = classify(error)
                 message = f"{type(error).__name__}: {error}"
-                if not retryable or attempt == s.max_retries:
+                if not retryable or attempt == retries:
                     raise _Failure(kind, message) from None
                 self._stats.retries += 1
                 await asyncio.sleep(self._backoff(attempt, retry_after_s(error)))
                 continue
-            self._account(response, result)
-            return response.choices[0].message.content or ""
+            self._account(reply, result)
+            return reply.text
         raise AssertionError("unreachable")
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
@@ -274,21 +261,16 @@ class LLMClient:
             delay = max(delay, min(retry_after, s.backoff_max_s))
         return delay
 
-    def _account(self, response: Any, result: LLMResult) -> None:
-        usage = getattr(response, "usage", None)
-        prompt = int(getattr(usage, "prompt_tokens", 0) or 0)
-        completion = int(getattr(usage, "completion_tokens", 0) or 0)
-        # litellm prices every response already; a second completion_cost() would double the CPU
-        cost = (getattr(response, "_hidden_params", None) or {}).get("response_cost")
-        result.prompt_tokens += prompt
-        result.completion_tokens += completion
-        self._stats.prompt_tokens += prompt
-        self._stats.completion_tokens += completion
-        if cost is None:
+    def _account(self, reply: Reply, result: LLMResult) -> None:
+        result.prompt_tokens += reply.prompt_tokens
+        result.completion_tokens += reply.completion_tokens
+        self._stats.prompt_tokens += reply.prompt_tokens
+        self._stats.completion_tokens += reply.completion_tokens
+        if reply.cost_usd is None:
             self._stats.unpriced_requests += 1
         else:
-            result.cost_usd = (result.cost_usd or 0.0) + float(cost)
-            self._stats.cost_usd += float(cost)
+            result.cost_usd = (result.cost_usd or 0.0) + reply.cost_usd
+            self._stats.cost_usd += reply.cost_usd
 
     def _api_key(self) -> str:
         key = os.environ.get(self.settings.api_key_env, "")
@@ -308,7 +290,7 @@ _loop_lock = threading.Lock()
 
 
 def _background_loop() -> asyncio.AbstractEventLoop:
-    """One long-lived loop for synchronous callers: litellm's HTTP clients are bound to a loop."""
+    """One long-lived loop for synchronous callers: HTTP clients and sessions belong to a loop."""
     global _loop
     with _loop_lock:
         if _loop is None:

@@ -7,7 +7,12 @@ reads the variable at call time.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+# provider prefixes of litellm model strings that speak the OpenAI chat API as they are
+OPENAI_COMPATIBLE = ("openai", "hosted_vllm")
 
 
 class LLMSettings(BaseModel):
@@ -42,8 +47,39 @@ class LLMSettings(BaseModel):
         description="SQLite answer cache; outside results/ so it survives deleted outputs.",
     )
     json_mode: bool = Field(
-        True, description="Ask for response_format json_object (dropped where unsupported)."
+        True, description="Ask for response_format json_object (litellm drops it where unsupported)."
     )
+    transport: Literal["auto", "litellm", "http"] = Field(
+        "auto",
+        description="litellm, or http: sftlab's own OpenAI-compatible client (api_base needed); "
+        "auto: http for openai/ or hosted_vllm/ models with an api_base, else litellm.",
+    )
+
+    @model_validator(mode="after")
+    def _http_needs_api_base(self) -> LLMSettings:
+        if self.transport == "http" and not self.api_base:
+            raise ValueError("transport 'http' needs api_base (an OpenAI-compatible server)")
+        return self
+
+    def resolved_transport(self) -> Literal["litellm", "http"]:
+        """The transport `auto` stands for with these settings."""
+        if self.transport != "auto":
+            return self.transport
+        provider = self.model.split("/", 1)[0] if "/" in self.model else ""
+        return "http" if self.api_base and provider in OPENAI_COMPATIBLE else "litellm"
+
+    def served_model(self) -> str:
+        """The model name an OpenAI-compatible server knows: the litellm string less its prefix."""
+        provider, _, name = self.model.partition("/")
+        return name if provider in OPENAI_COMPATIBLE and name else self.model
+
+    def identity(self) -> dict[str, object]:
+        """What decides an answer (model and output parameters): a job's rerun trigger.
+
+        Transport, concurrency, retries, timeouts, the cache path and the failure threshold are
+        left out, so tuning them never regenerates a set or retrains a model.
+        """
+        return {"model": self.model, **self.output_params()}
 
     def output_params(self) -> dict[str, object]:
         """The parameters that change an answer: part of every cache key."""
