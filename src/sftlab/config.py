@@ -9,6 +9,7 @@ schedules any job.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -104,6 +105,13 @@ def describe(error: jsonschema.ValidationError, prefix: str = "") -> str:
 def validate_config(config: dict[str, Any], schema_path: str | Path) -> dict[str, Any]:
     """Validate `config` in place against the schema, filling defaults; raise ConfigError."""
     schema = load_schema(schema_path)
+    _coerce_strings(config, schema)
+    for study in ("memory", "silly"):  # a study's train overrides follow the train schema
+        overrides = (
+            config.get(study, {}).get("train") if isinstance(config.get(study), dict) else None
+        )
+        if isinstance(overrides, dict):
+            _coerce_strings(overrides, schema["properties"]["train"])
     checker = Draft202012Validator(schema)
     errors = sorted(checker.iter_errors(config), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
@@ -113,6 +121,78 @@ def validate_config(config: dict[str, Any], schema_path: str | Path) -> dict[str
     _check_train_overrides(config, schema["properties"]["train"])
     check_references(config)
     return config
+
+
+SCALAR_TYPES = {
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+    "null": lambda v: v is None,
+}
+
+
+def _coerce_strings(node: Any, schema: dict[str, Any]) -> Any:
+    """Turn strings into the number, boolean or null the schema asks for, in place.
+
+    Snakemake reads nested `--config` values as strings (`--config 'llm={"concurrency": 64}'` gives
+    "64"), and PyYAML reads `3e-4` as a string. A string is only replaced where the schema does not
+    allow a string there and the parsed value has an allowed type, so 'ten' still fails by name;
+    "null" becomes null where null is allowed.
+    """
+    if isinstance(node, dict):
+        properties = schema.get("properties", {})
+        extra = schema.get("additionalProperties")
+        for key, value in node.items():
+            sub = properties.get(key, extra if isinstance(extra, dict) else None)
+            if sub is not None:
+                node[key] = _coerce_strings(value, sub)
+        return node
+    if isinstance(node, list):
+        items = schema.get("items")
+        if isinstance(items, dict):
+            node[:] = [_coerce_strings(value, items) for value in node]
+        return node
+    if not isinstance(node, str):
+        return node
+    branches = schema.get("anyOf") or schema.get("oneOf")
+    if branches:
+        if any(_takes_string(branch, node) for branch in branches):
+            return node
+        for branch in branches:
+            value = _coerce_strings(node, branch)
+            if not isinstance(value, str):
+                return value
+        return node
+    types = schema.get("type", [])
+    types = [types] if isinstance(types, str) else types
+    if "null" in types and node in ("null", "~"):
+        return None
+    if "string" in types or node in schema.get("enum", []):
+        return node
+    return _parse_scalar(node, types)
+
+
+def _takes_string(schema: dict[str, Any], text: str) -> bool:
+    types = schema.get("type", [])
+    if "string" not in ([types] if isinstance(types, str) else types):
+        return False
+    return schema.get("const", text) == text and text in schema.get("enum", [text])
+
+
+def _parse_scalar(text: str, types: list[str]) -> Any:
+    try:
+        parsed = yaml.safe_load(text)
+    except yaml.YAMLError:
+        parsed = text
+    if any(SCALAR_TYPES.get(t, lambda v: False)(parsed) for t in types):
+        return parsed
+    if "number" in types:  # PyYAML reads 3e-4 (no dot) as a string
+        try:
+            number = float(text)
+        except ValueError:
+            return text
+        return number if math.isfinite(number) else text
+    return text
 
 
 def merge_train(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

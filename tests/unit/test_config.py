@@ -61,7 +61,7 @@ BAD = [
     ("llm.max_failure_rate", 2, "llm.max_failure_rate"),
     ("demo.enabled", False, "data.entityquestions.source"),
     ("memory.probe_overrides", {"nope": {"samples": 3}}, "memory.probe_overrides.nope"),
-    ("silly.train", {"sft": {"learning_rate": "3e-4"}}, "silly.train.sft.learning_rate"),
+    ("silly.train", {"sft": {"learning_rate": "fast"}}, "silly.train.sft.learning_rate"),
     ("memory.train", {"method": "qlora"}, "memory.train.method"),
     ("memory.train", {"sft": {"num_epochs": 3}}, "memory.train.sft.num_epochs"),
     ("memory.probe_overrides", {"demo": {"sample": 3}}, "memory.probe_overrides.demo.sample"),
@@ -75,6 +75,22 @@ def test_bad_config_is_rejected_naming_the_key(repo, default_config, key, value,
     with pytest.raises(ConfigError) as info:
         validate(repo, config)
     assert expected in str(info.value)
+
+
+def test_strings_from_the_command_line_become_the_types_the_schema_asks_for(repo, default_config):
+    # snakemake --config 'llm={"concurrency": 64, "api_base": null}' passes nested values as strings
+    config = copy.deepcopy(default_config)
+    set_key(config, "llm.concurrency", "64")
+    set_key(config, "llm.api_base", "null")
+    set_key(config, "llm.json_mode", "false")
+    set_key(config, "memory.sizes", ["20", "60"])
+    set_key(config, "silly.train", {"sft": {"learning_rate": "3e-4"}})  # PyYAML's string 3e-4
+    set_key(config, "llm.model", "123")  # a string key keeps its string
+    validate(repo, config)
+    assert config["llm"]["concurrency"] == 64 and config["llm"]["api_base"] is None
+    assert config["llm"]["json_mode"] is False and config["memory"]["sizes"] == [20, 60]
+    assert config["silly"]["train"]["sft"]["learning_rate"] == 3e-4
+    assert config["llm"]["model"] == "123"
 
 
 def test_readme_reference_matches_the_schema(repo):

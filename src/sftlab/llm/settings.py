@@ -47,7 +47,7 @@ class LLMSettings(BaseModel):
         description="SQLite answer cache; outside results/ so it survives deleted outputs.",
     )
     json_mode: bool = Field(
-        True, description="Ask for response_format json_object (litellm drops it where unsupported)."
+        True, description="Ask for response_format json_object (litellm drops it if unsupported)."
     )
     transport: Literal["auto", "litellm", "http"] = Field(
         "auto",
