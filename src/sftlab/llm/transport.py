@@ -103,6 +103,7 @@ class HTTPTransport:
             headers={"Authorization": f"Bearer {api_key}"},
             timeout=aiohttp.ClientTimeout(total=settings.timeout_s),
             connector=aiohttp.TCPConnector(limit=settings.concurrency),
+            trust_env=True,  # HTTP(S)_PROXY and NO_PROXY, as litellm's httpx clients honour them
         )
 
     async def complete(self, messages: Messages) -> Reply:
