@@ -1,7 +1,7 @@
 """How one request reaches the model: through litellm, or straight to an OpenAI-compatible server.
 
 Both transports turn messages into a `Reply` and let errors through for `answers.classify`; retries,
-re-asks and the cache are the client's. litellm serves any provider but costs about 4 ms of CPU per
+re-asks and the cache are the client's. litellm serves any provider but costs 4-6 ms of CPU per
 request (request and response translation, cost lookup, logging hooks), which caps one process near
 250 requests/s; the `http` transport posts the OpenAI chat-completions body itself (about 0.3 ms),
 which is what a local vLLM, SGLang, llama.cpp or TGI server needs to be kept busy.
