@@ -9,13 +9,14 @@ Stages name the files that carry statistics; each is recognised by its content, 
 
 from __future__ import annotations
 
-import html
 import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import polars as pl
+
+from sftlab.tables import html_page
 
 LLM_COUNTERS = (
     "conversations",
@@ -119,35 +120,14 @@ def summarise(paths: Iterable[str | Path]) -> dict[str, Any]:
 def to_html(stats: dict[str, Any]) -> str:
     """A self-contained HTML page of the statistics (tables), shown inside the Snakemake report."""
 
-    def table(rows: list[dict[str, Any]]) -> str:
-        if not rows:
-            return "<p>none in this run</p>"
-        head = "".join(f"<th>{html.escape(str(k))}</th>" for k in rows[0])
-        body = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(_fmt(v))}</td>" for v in row.values()) + "</tr>"
-            for row in rows
-        )
-        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
     def pairs(section: dict[str, Any]) -> list[dict[str, Any]]:
         return [{"statistic": k, "value": v} for k, v in section.items()]
 
-    style = (
-        "body{font-family:sans-serif;font-size:14px}table{border-collapse:collapse;margin:8px 0}"
-        "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#f3f3f3}"
-    )
-    return (
-        f"<!DOCTYPE html><html><head><meta charset='utf-8'><style>{style}</style></head><body>"
-        f"<h3>LLM calls</h3>{table(pairs(stats['llm']))}"
-        f"<h3>Training</h3>{table(pairs(stats['training']))}"
-        f"<h3>Wall time per rule (benchmarks, {stats['benchmarked_wall_s']:.0f} s in all)</h3>"
-        f"{table(stats['rules'])}</body></html>"
-    )
-
-
-def _fmt(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:,.3f}".rstrip("0").rstrip(".")
-    if isinstance(value, list):
-        return ", ".join(map(str, value))
-    return "" if value is None else str(value)
+    return html_page(
+        [
+            ("LLM calls", pairs(stats["llm"])),
+            ("Training", pairs(stats["training"])),
+            (f"Wall time per rule (benchmarks, {stats['benchmarked_wall_s']:.0f} s in all)",
+             stats["rules"]),
+        ]
+    )  # fmt: skip

@@ -3,7 +3,14 @@
 import polars as pl
 import pytest
 
-from sftlab.memory.summary import COLUMNS, n_order, run_accuracy, summarise
+from sftlab.memory.summary import (
+    COLUMNS,
+    mean_over_seeds,
+    n_order,
+    report_sections,
+    run_accuracy,
+    summarise,
+)
 
 ITEMS = pl.DataFrame({"item_id": ["a", "b", "c", "d"], "group": ["0", "0", "1", "4"]})
 
@@ -52,3 +59,24 @@ def test_summary_shape():
 
 def test_n_order():
     assert n_order(["all", "240", "60", "1920", "0"]) == ["0", "60", "240", "1920", "all"]
+
+
+def test_mean_over_seeds_and_report_tables():
+    runs = [
+        dict(model="m", train_level="0", n=n, seed=seed, testset="in", n_train=int(n),
+             short=False, evaluation=evaluation(correct), items=ITEMS)
+        for n, seed, correct in [
+            ("240", 0, [True] * 4), ("240", 1, [False] * 4), ("60", 0, [True, True, False, False]),
+        ]
+    ]  # fmt: skip
+    pooled = mean_over_seeds(summarise(runs))
+    macro = pooled.filter(pl.col("test_level") == "macro")
+    assert macro["n"].to_list() == ["60", "240"]  # numeric order, not string order
+    row = macro.row(1, named=True)
+    assert (
+        row["seeds"] == 2
+        and row["accuracy"] == 0.5
+        and row["accuracy_sd"] == pytest.approx(0.7071, abs=1e-4)
+    )
+    (_, headline), (_, levels) = report_sections(summarise(runs))
+    assert headline.height == 2 and set(levels["test_level"]) == {"0", "1", "4"}

@@ -5,7 +5,8 @@ from helpers_silly import SUBJECTS, eval_runs
 from matplotlib.figure import Figure
 
 from sftlab.plots.silly import category_bars, delta_heatmap, rule_correlation
-from sftlab.silly.summary import DELTA_SCHEMA, consistency, summarise
+from sftlab.silly.summary import DELTA_SCHEMA, consistency, report_sections, summarise
+from sftlab.tables import html_page
 
 RULES = {"up": {"name": "Up", "origin": "sftlab"}, "down": {"name": "Down", "origin": "sftlab"}}
 
@@ -79,3 +80,15 @@ def test_plots_return_figures(deltas):
     assert [t.get_text() for t in heat.get_xticklabels()] == ["up", "down", "neutral"]
     assert len(heat.patches) == 6  # the significant cells are boxed: up and down, 3 subjects each
     assert any(t.get_text().startswith("+") for t in heat.texts)  # numbers in cells
+
+
+def test_report_tables_are_the_seed_means(deltas):
+    sections = report_sections(deltas, consistency(deltas, ["up", "down"]))
+    titles = [title for title, _ in sections]
+    assert [t.split(":")[-1].split("(")[0].strip() for t in titles[2:]] == [
+        "per category", "per subject"
+    ]  # fmt: skip
+    overall = sections[0][1]
+    assert overall.height == 3 and set(overall["group"]) == {"all"}  # one row per arm
+    page = html_page(sections)
+    assert page.count("<table>") == 4 and "Up" in page

@@ -224,6 +224,12 @@ rule summarise_memory:
         summary="results/memory/summary.parquet",
         csv="results/memory/summary.csv",
         short="results/memory/short_sets.json",
+        html=report(
+            "results/memory/summary.html",
+            caption="../report/memory_summary.rst",
+            category="Memory study",
+            labels={"figure": "tables: accuracy"},
+        ),
     log:
         "logs/summarise_memory.log",
     conda:

@@ -145,6 +145,12 @@ rule summarise_silly:
         deltas=f"{SILLY_DIR}/deltas.parquet",
         csv=f"{SILLY_DIR}/deltas.csv",
         consistency=f"{SILLY_DIR}/consistency.csv",
+        html=report(
+            f"{SILLY_DIR}/deltas.html",
+            caption="../report/silly_deltas.rst",
+            category="Silly study",
+            labels={"figure": "tables: deltas, consistency", "model": "all"},
+        ),
     log:
         "logs/summarise_silly.log",
     benchmark:

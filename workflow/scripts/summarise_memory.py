@@ -3,7 +3,8 @@ level).
 
 Inputs: evals (per-item evaluations, aligned with params.runs), testsets (the QA items of each run),
 reports (set sidecars, aligned with the trained runs). Outputs: summary (parquet, with a "macro" row
-per run: the unweighted mean over test levels), the same as CSV, and the sets that were short of n.
+per run: the unweighted mean over test levels), the same as CSV, the sets that were short of n, and
+html: the tables (mean over seeds) for the report.
 """
 
 import logging
@@ -12,7 +13,8 @@ import polars as pl
 
 from sftlab.io import atomic_path, read_json, write_json, write_parquet
 from sftlab.logs import setup_logging
-from sftlab.memory.summary import summarise
+from sftlab.memory.summary import report_sections, summarise
+from sftlab.tables import html_page
 
 log = logging.getLogger("summarise_memory")
 
@@ -45,6 +47,8 @@ def main(smk) -> None:
     write_parquet(smk.output.summary, summary)
     with atomic_path(smk.output.csv) as tmp:
         summary.write_csv(tmp)
+    with atomic_path(smk.output.html) as tmp:
+        tmp.write_text(html_page(report_sections(summary)), encoding="utf-8")
     write_json(
         smk.output.short,
         [{"model": m, "train_level": lv, "n": n, "written": w} for m, lv, n, w in short],

@@ -4,6 +4,7 @@ Inputs:  runs         results/runs/silly/{model}/{arm}_s{seed}/mmlu.parquet (+ p
          rules        results/silly/rules.yaml (rule names and origins)
 Outputs: deltas       results/silly/deltas.parquet and .csv (sftlab.silly.summary.DELTA_SCHEMA)
          consistency  results/silly/consistency.csv (variance of subject deltas: subject vs rule)
+         html         results/silly/deltas.html (the tables of both, for the report)
 Params:  runs (model, arm, seed of each input, in order), rule_arms, summary (bootstrap settings)
 """
 
@@ -15,7 +16,8 @@ from sftlab.io import atomic_path, write_parquet
 from sftlab.logs import setup_logging
 from sftlab.silly.prompts import NEUTRAL_RULE
 from sftlab.silly.rules import load_rule_set
-from sftlab.silly.summary import consistency, summarise
+from sftlab.silly.summary import consistency, report_sections, summarise
+from sftlab.tables import html_page
 
 log = logging.getLogger("summarise_silly")
 
@@ -55,6 +57,8 @@ def main(snakemake) -> None:
         deltas.write_csv(tmp)
     with atomic_path(snakemake.output.consistency) as tmp:
         shares.write_csv(tmp)
+    with atomic_path(snakemake.output.html) as tmp:
+        tmp.write_text(html_page(report_sections(deltas, shares)), encoding="utf-8")
 
 
 if __name__ == "__main__":

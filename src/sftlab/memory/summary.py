@@ -67,3 +67,32 @@ def summarise(runs: list[dict[str, Any]]) -> pl.DataFrame:
 def n_order(values: list[str]) -> list[str]:
     """Sizes in numeric order, "all" last, "0" (the base model) first."""
     return sorted(set(values), key=lambda v: (v == "all", int(v) if v.isdigit() else 0))
+
+
+def mean_over_seeds(summary: pl.DataFrame) -> pl.DataFrame:
+    """Accuracy per (model, test set, train level, n, test level): mean and sd over seeds."""
+    keys = ["model", "testset", "train_level", "n", "test_level"]
+    table = summary.group_by(keys).agg(
+        pl.col("seed").n_unique().alias("seeds"),
+        pl.col("n_train").max(),
+        pl.col("short").any(),
+        pl.col("items").first(),
+        pl.col("accuracy").mean().alias("accuracy"),
+        pl.col("accuracy").std().alias("accuracy_sd"),
+    )
+    order = {v: i for i, v in enumerate(n_order(table["n"].to_list()))}
+    return (
+        table.with_columns(pl.col("n").replace_strict(order).alias("_n"))
+        .sort("model", "testset", "train_level", "_n", "test_level")
+        .drop("_n")
+    )
+
+
+def report_sections(summary: pl.DataFrame) -> list[tuple[str, pl.DataFrame]]:
+    """The report's tables: the macro accuracy (headline), then every test level."""
+    pooled = mean_over_seeds(summary)
+    return [
+        ("Accuracy, macro mean over test levels (mean and sd over seeds; short: set below n)",
+         pooled.filter(pl.col("test_level") == "macro")),
+        ("Accuracy per test level", pooled.filter(pl.col("test_level") != "macro")),
+    ]  # fmt: skip

@@ -196,3 +196,20 @@ def consistency(deltas: pl.DataFrame, rule_arms: list[str]) -> pl.DataFrame:
         "share_residual": pl.Float64,
     }
     return pl.DataFrame(rows, schema=schema)
+
+
+def report_sections(deltas: pl.DataFrame, shares: pl.DataFrame) -> list[tuple[str, pl.DataFrame]]:
+    """The deltas (mean of seeds) as report tables: overall, per category, per subject; shares."""
+    columns = [
+        "model", "arm", "rule_name", "group", "n_seeds", "n_items", "acc_plain", "acc_arm",
+        "delta", "ci_low", "ci_high", "p", "q", "significant",
+    ]  # fmt: skip
+    pooled = deltas.filter(pl.col("seed").is_null()).sort("model", "arm", "group")
+    sections = [
+        (f"Delta to {BASELINE}: {title} (mean of seeds, 95% paired bootstrap CI, McNemar p, BH q)",
+         pooled.filter(pl.col("level") == level).select(columns))
+        for title, level in (("all subjects", "all"), ("per category", "category"),
+                             ("per subject", "subject"))
+    ]  # fmt: skip
+    sections.insert(1, ("Variance of the subject deltas explained by subject and rule", shares))
+    return sections
