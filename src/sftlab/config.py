@@ -195,6 +195,17 @@ def _parse_scalar(text: str, types: list[str]) -> Any:
     return text
 
 
+def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """`override` merged into a copy of `base` at every depth (as Snakemake merges config files)."""
+    merged = dict(base)
+    for key, value in override.items():
+        old = merged.get(key)
+        merged[key] = (
+            deep_merge(old, value) if isinstance(value, dict) and isinstance(old, dict) else value
+        )
+    return merged
+
+
 def merge_train(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     """`train` settings with a study's overrides merged one level deep (sft, lora stay dicts)."""
     merged = dict(base)
