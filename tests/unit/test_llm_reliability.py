@@ -299,3 +299,17 @@ def test_a_reply_that_is_not_a_chat_completion_fails_cleanly(server, tmp_path, t
     fine, odd = client.run_json(ask("fine", "[[behave:notchat]]"), Echo)
     assert fine.ok and not odd.ok and odd.error_kind in ("server_error", "invalid_output")
     assert client.stats()["failed"] == 1
+
+
+def test_http_transport_takes_the_proxy_from_the_environment(monkeypatch):
+    from sftlab.llm.transport import env_proxy
+
+    for name in ("http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    assert env_proxy("http://gpu-node:8000/v1/chat/completions") is None
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy:3128")
+    monkeypatch.setenv("NO_PROXY", "localhost,127.0.0.1,.cluster")
+    assert env_proxy("http://gpu-node:8000/v1/chat/completions") == "http://proxy:3128"
+    assert env_proxy("http://127.0.0.1:8000/v1/chat/completions") is None
+    assert env_proxy("http://node7.cluster:8000/v1/chat/completions") is None
+    assert env_proxy("https://api.example.org/v1/chat/completions") is None  # no HTTPS_PROXY
