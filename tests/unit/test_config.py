@@ -59,6 +59,7 @@ BAD = [
     ("silly.seeds", "0", "silly.seeds"),
     ("llm.concurrency", 0, "llm.concurrency"),
     ("llm.max_failure_rate", 2, "llm.max_failure_rate"),
+    ("llm.api_base", "127.0.0.1:8000/v1", "llm.api_base"),  # no scheme
     ("demo.enabled", False, "data.entityquestions.source"),
     ("memory.probe_overrides", {"nope": {"samples": 3}}, "memory.probe_overrides.nope"),
     ("silly.train", {"sft": {"learning_rate": "fast"}}, "silly.train.sft.learning_rate"),

@@ -42,6 +42,8 @@ def test_unknown_and_bad_keys_are_rejected():
         LLMSettings(concurency=4)
     with pytest.raises(ValidationError):
         LLMSettings(concurrency=0)
+    with pytest.raises(ValidationError, match="api_base"):
+        LLMSettings(api_base="localhost:8000/v1")
 
 
 def test_output_params_exclude_transport_settings():

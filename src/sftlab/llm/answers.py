@@ -54,6 +54,8 @@ def classify(error: BaseException) -> tuple[str, bool]:
     if found is not None:
         return found
     aiohttp = sys.modules.get("aiohttp")
+    if aiohttp is not None and isinstance(error, aiohttp.InvalidURL):
+        return "bad_request", False
     if aiohttp is not None and isinstance(error, aiohttp.ClientError):
         return "connection", True  # refused, reset, disconnected, truncated body
     return "other", False

@@ -23,7 +23,9 @@ class LLMSettings(BaseModel):
         description="Any litellm model string; openai/<name> with api_base for local servers.",
     )
     api_base: str | None = Field(
-        None, description="Base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1."
+        None,
+        pattern=r"^https?://",
+        description="Base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1.",
     )
     api_key_env: str = Field(
         "OPENAI_API_KEY", description="Name of the environment variable that holds the API key."
