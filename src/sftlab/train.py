@@ -68,6 +68,10 @@ def build_configs(
     if sft["bf16"] == "auto":
         sft["bf16"] = device.type == "cuda" and torch.cuda.is_bf16_supported()
     sft.update(output_dir=str(output_dir), seed=seed, data_seed=seed)
+    if "activation_checkpointing" in SFTConfig.__dataclass_fields__ and (
+        "gradient_checkpointing" in sft  # the familiar name, deprecated by transformers 5.x
+    ):
+        sft.setdefault("activation_checkpointing", sft.pop("gradient_checkpointing"))
     if device.type == "cpu":
         sft["use_cpu"] = True
     try:

@@ -116,6 +116,9 @@ def test_configs_take_trl_and_peft_field_names(tmp_path):
     assert (sft.learning_rate, sft.seed, sft.data_seed, lora.r) == (3e-2, 3, 3, 8)
     assert sft.completion_only_loss and sft.bf16 is False
     assert build_configs(SETTINGS["full"], tmp_path, seed=0)[1] is None
+    checkpointed = {**SETTINGS["full"], "sft": {"gradient_checkpointing": True}}
+    sft, _ = build_configs(checkpointed, tmp_path, seed=0)  # the deprecated name still works
+    assert sft.gradient_checkpointing is True
     with pytest.raises(ValueError, match="train.sft"):
         build_configs({"sft": {"learning_rat": 1.0}}, tmp_path, seed=0)
     with pytest.raises(ValueError, match="train.method"):
