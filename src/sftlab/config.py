@@ -195,26 +195,24 @@ def _parse_scalar(text: str, types: list[str]) -> Any:
     return text
 
 
-def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """`override` merged into a copy of `base` at every depth (as Snakemake merges config files)."""
+def deep_merge(
+    base: dict[str, Any], override: dict[str, Any], levels: int | None = None
+) -> dict[str, Any]:
+    """`override` merged into a copy of `base`: dicts within dicts are merged `levels` deep (None:
+    at every depth, as Snakemake merges config files); deeper values are replaced whole."""
     merged = dict(base)
     for key, value in override.items():
         old = merged.get(key)
-        merged[key] = (
-            deep_merge(old, value) if isinstance(value, dict) and isinstance(old, dict) else value
-        )
+        if isinstance(value, dict) and isinstance(old, dict) and levels != 0:
+            merged[key] = deep_merge(old, value, None if levels is None else levels - 1)
+        else:
+            merged[key] = value
     return merged
 
 
 def merge_train(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     """`train` settings with a study's overrides merged one level deep (sft, lora stay dicts)."""
-    merged = dict(base)
-    for key, value in override.items():
-        old = merged.get(key)
-        merged[key] = (
-            {**old, **value} if isinstance(value, dict) and isinstance(old, dict) else value
-        )
-    return merged
+    return deep_merge(base, override, levels=1)
 
 
 def _check_train_overrides(config: dict[str, Any], train_schema: dict[str, Any]) -> None:
