@@ -67,7 +67,7 @@ class LLMSettings(BaseModel):
         """The transport `auto` stands for with these settings."""
         if self.transport != "auto":
             return self.transport
-        provider = self.model.split("/", 1)[0] if "/" in self.model else ""
+        provider = self.model.partition("/")[0]
         return "http" if self.api_base and provider in OPENAI_COMPATIBLE else "litellm"
 
     def served_model(self) -> str:
