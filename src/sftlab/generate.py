@@ -1,6 +1,7 @@
 """Batched text generation: length-sorted batches, left padding, early stop, stop strings.
 
-Used by short-answer evaluation (greedy) and by memory probing (several samples per prompt).
+Used by short-answer evaluation (greedy), memory probing (several samples per prompt) and the demo
+world's validity check.
 All `num_samples` continuations of a prompt are generated in the same batch (the prompt is
 repeated); rows finish independently at EOS or at a stop string, and a batch ends when every row
 has finished.

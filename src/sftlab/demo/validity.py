@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
 
 import numpy as np
 import polars as pl
-import torch
 from scipy.stats import spearmanr
-from transformers import PreTrainedModel, PreTrainedTokenizerFast
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from sftlab.demo.world import Relation
 from sftlab.evaluate.match import is_hit
+from sftlab.generate import generate
 
 log = logging.getLogger(__name__)
 
@@ -45,67 +44,32 @@ def probe_prompts(facts: pl.DataFrame, relations: dict[str, Relation]) -> pl.Dat
     return pl.DataFrame(rows)
 
 
-@torch.no_grad()
-def complete(
+def score_facts(
+    facts: pl.DataFrame,
+    relations: dict[str, Relation],
     model: PreTrainedModel,
-    tokenizer: PreTrainedTokenizerFast,
-    prompts: list[str],
+    tokenizer: PreTrainedTokenizerBase,
     samples: int = 1,
     temperature: float = 0.0,
     max_new_tokens: int = 12,
     batch_size: int = 128,
     seed: int = 0,
-) -> list[list[str]]:
-    """`samples` continuations per prompt (greedy at temperature 0), batched, shortest first."""
-    torch.manual_seed(seed)
-    tokenizer.padding_side = "left"
-    order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
-    out: list[list[str]] = [[] for _ in prompts]
-    sampling = temperature > 0
-    start = time.perf_counter()
-    for b in range(0, len(order), batch_size):
-        chunk = order[b : b + batch_size]
-        enc = tokenizer([prompts[i] for i in chunk], return_tensors="pt", padding=True)
-        generated = model.generate(
-            **enc,
-            do_sample=sampling,
-            temperature=temperature if sampling else None,
-            top_p=None,
-            top_k=None,
-            num_return_sequences=samples,
-            max_new_tokens=max_new_tokens,
-            pad_token_id=tokenizer.pad_token_id,
-            eos_token_id=tokenizer.eos_token_id,
-        )
-        texts = tokenizer.batch_decode(
-            generated[:, enc["input_ids"].shape[1] :], skip_special_tokens=True
-        )
-        for j, i in enumerate(chunk):
-            out[i] = texts[j * samples : (j + 1) * samples]
-    elapsed = time.perf_counter() - start
-    log.info(
-        "%d completions in %.1f s (%.0f/s)",
-        len(prompts) * samples,
-        elapsed,
-        len(prompts) * samples / elapsed,
-    )
-    return out
-
-
-def score_facts(
-    facts: pl.DataFrame,
-    relations: dict[str, Relation],
-    model: PreTrainedModel,
-    tokenizer: PreTrainedTokenizerFast,
-    samples: int = 1,
-    temperature: float = 0.0,
-    **generate: Any,
 ) -> pl.DataFrame:
-    """Per fact: exposure, hit rate on corpus phrasings, on the held-out paraphrase, and overall."""
+    """Per fact: exposure, hit rate on corpus phrasings, on the held-out paraphrase, and overall.
+
+    `samples` continuations per prompt (greedy at temperature 0) through the engine's batched
+    `generate`; `batch_size` counts prompts per forward pass.
+    """
     prompts = probe_prompts(facts, relations)
-    completions = complete(
-        model, tokenizer, prompts["prompt"].to_list(), samples, temperature, **generate
-    )
+    start = time.perf_counter()
+    completions = generate(
+        model, tokenizer, prompts["prompt"].to_list(), max_new_tokens=max_new_tokens,
+        num_samples=samples, do_sample=temperature > 0, temperature=temperature,
+        batch_size=batch_size * samples, seed=seed,
+    )  # fmt: skip
+    done = len(completions) * samples
+    elapsed = time.perf_counter() - start
+    log.info("%d completions in %.1f s (%.0f/s)", done, elapsed, done / elapsed)
     hits = [
         float(np.mean([is_hit(text, obj) for text in texts]))
         for texts, obj in zip(completions, prompts["object"].to_list(), strict=True)
