@@ -15,6 +15,8 @@ from pathlib import Path
 
 import yaml
 
+from sftlab.config import deep_merge
+
 WORKFLOW_PARTS = ("Snakefile", "workflow", "config", "profiles", "envs")
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 
@@ -43,16 +45,6 @@ TINY: dict = {
     },
     "train": {"sft": {"num_train_epochs": 1}},
 }
-
-
-def deep_merge(base: dict, override: dict) -> dict:
-    merged = copy.deepcopy(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = deep_merge(merged[key], value)
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
 
 
 @dataclass
@@ -172,5 +164,6 @@ def copy_workflow(repo: Path, dest: Path, overrides: dict | None = None) -> Work
     rules["rules"] = rules["rules"][:2]
     (dest / TINY_RULES).write_text(yaml.safe_dump(rules, sort_keys=False))
     default = yaml.safe_load((repo / "config/config.yaml").read_text())
-    config = deep_merge(deep_merge(default, TINY), overrides or {})
+    # copies: tests edit their config, never TINY or the overrides they passed
+    config = deep_merge(deep_merge(default, copy.deepcopy(TINY)), copy.deepcopy(overrides or {}))
     return Workflow(dest, config)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 import time
 from pathlib import Path
@@ -24,6 +23,7 @@ from sftlab.config import ConfigError, deep_merge, validate_config
 from sftlab.io import read_yaml
 from sftlab.llm import _litellm
 from sftlab.llm.answers import InvalidAnswer, classify, parse_answer
+from sftlab.llm.client import api_key
 from sftlab.llm.results import LLMError
 from sftlab.llm.settings import LLMSettings
 from sftlab.llm.transport import HTTPTransport, open_transport
@@ -48,11 +48,7 @@ def load_settings(configfiles: list[str]) -> LLMSettings:
 
 
 async def check(settings: LLMSettings) -> int:
-    key = os.environ.get(settings.api_key_env, "")
-    if not key and settings.api_base is None:
-        raise LLMError(f"no API key: set the environment variable {settings.api_key_env}")
-    _litellm.register_secret(key)
-    transport = open_transport(settings, key or "EMPTY")
+    transport = open_transport(settings, api_key(settings))
     where = transport.url if isinstance(transport, HTTPTransport) else "litellm"
     print(f"model {settings.model} via the {settings.resolved_transport()} transport ({where})")
     start = time.perf_counter()

@@ -138,7 +138,7 @@ class LLMClient:
             self.settings.model, self.settings.resolved_transport(),
         )  # fmt: skip
         if todo:
-            transport = open_transport(self.settings, self._api_key())
+            transport = open_transport(self.settings, api_key(self.settings))
             semaphore = self._semaphores.setdefault(
                 asyncio.get_running_loop(), asyncio.Semaphore(self.settings.concurrency)
             )
@@ -272,17 +272,22 @@ class LLMClient:
             result.cost_usd = (result.cost_usd or 0.0) + reply.cost_usd
             self._stats.cost_usd += reply.cost_usd
 
-    def _api_key(self) -> str:
-        key = os.environ.get(self.settings.api_key_env, "")
-        if not key:
-            if self.settings.api_base is None:
-                raise LLMError(
-                    f"no API key: set the environment variable {self.settings.api_key_env} "
-                    "(llm.api_key_env names it)"
-                )
-            key = "EMPTY"  # local OpenAI-compatible servers accept any key
-        _litellm.register_secret(key)
-        return key
+
+def api_key(settings: LLMSettings) -> str:
+    """The key from the variable `settings.api_key_env` names, registered for log scrubbing.
+
+    Without one, a local server (api_base set) gets "EMPTY"; a hosted provider is an LLMError.
+    """
+    key = os.environ.get(settings.api_key_env, "")
+    if not key:
+        if settings.api_base is None:
+            raise LLMError(
+                f"no API key: set the environment variable {settings.api_key_env} "
+                "(llm.api_key_env names it)"
+            )
+        key = "EMPTY"  # local OpenAI-compatible servers accept any key
+    _litellm.register_secret(key)
+    return key
 
 
 _loop: asyncio.AbstractEventLoop | None = None
