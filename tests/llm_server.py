@@ -12,7 +12,9 @@ GET /stats with the request counters. What each request gets is scripted:
 Behaviours: ok (the `answer` callable maps messages to the content), fenced (the answer inside a
 ```json fence), malformed (content that is not JSON), 429 (with Retry-After), 500, 503, 400, 401,
 slow (answers after `slow_s`, past a client's timeout), notchat (a 200 whose body is not a chat
-completion).
+completion). Hostile ones: echoauth (the answer, then the request's Authorization header), echoautherr
+(a 500 whose body carries the header across its 300th character), echoauthbad (not JSON, with the header),
+nested (100,000 nested brackets), huge (a 5 MiB answer), nonstring (content is an object).
 
 In-process:  with ScriptedLLMServer(answer=fn, latency_s=0.05) as server: server.url, .requests
 Subprocess:  server = start_subprocess(latency_s=0.05); ...; server.stop()   (see `main` for flags)
@@ -192,8 +194,15 @@ class _Request:
         self.method, self.path, self.headers, self.body = method, path, headers, body
 
 
+class _NotHTTP(Exception):
+    """A TLS handshake sent to this plain-http server (an https:// api_base)."""
+
+
 async def _read_request(reader: asyncio.StreamReader) -> _Request | None:
-    head = await reader.readuntil(b"\r\n\r\n")
+    first = await reader.readexactly(1)
+    if first == b"\x16":  # a TLS ClientHello record
+        raise _NotHTTP
+    head = first + await reader.readuntil(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
     method, path, _ = lines[0].split(" ", 2)
     headers = {}
@@ -225,6 +234,7 @@ async def _respond(server: ScriptedLLMServer, request: _Request) -> bytes:
         server.authorizations.append(request.headers.get("authorization", ""))
         server.params.append({k: v for k, v in body.items() if k != "messages"})
     kind = server.choose(messages)
+    auth = request.headers.get("authorization", "")
     if server.latency_s:
         await asyncio.sleep(server.latency_s)
     if kind in ERRORS:
@@ -233,6 +243,8 @@ async def _respond(server: ScriptedLLMServer, request: _Request) -> bytes:
         return _response(
             status, {"error": {"message": message, "type": code, "code": code}}, headers
         )
+    if kind == "echoautherr":
+        return _response(500, {"error": {"message": "x" * 250 + f" you sent {auth}"}})
     if kind == "slow":
         await asyncio.sleep(server.slow_s)
     if kind == "notchat":  # a 200 whose body is not a chat completion (e.g. a proxy's page)
@@ -242,6 +254,16 @@ async def _respond(server: ScriptedLLMServer, request: _Request) -> bytes:
         content = f"Here it is:\n```json\n{content}\n```"
     elif kind == "malformed":
         content = "Sure! {answer: not quite json"
+    elif kind == "echoauth":
+        content = f"{content}\nYou authenticated with: {auth}"
+    elif kind == "echoauthbad":
+        content = f"Not JSON, but your header: {auth}"
+    elif kind == "nested":
+        content = "[" * 100_000 + "]" * 100_000
+    elif kind == "huge":
+        content = json.dumps({"echo": "y" * (5 << 20)})
+    elif kind == "nonstring":
+        content = {"echo": "an object where a string belongs"}
     return _response(200, _completion(body.get("model", "test-model"), messages, content))
 
 
@@ -253,6 +275,9 @@ async def _serve_connection(
             request = await _read_request(reader)
             writer.write(await _respond(server, request))
             await writer.drain()
+    except _NotHTTP:  # answer as plain-http servers do: the client's TLS layer fails on it
+        writer.write(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+        await writer.drain()
     except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
         pass
     finally:

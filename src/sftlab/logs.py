@@ -1,13 +1,54 @@
-"""Logging setup for rule scripts and a progress reporter with rate and ETA."""
+"""Logging setup for rule scripts, secret redaction, and a progress reporter with rate and ETA."""
 
 from __future__ import annotations
 
 import logging
 import sys
+import threading
 import time
 from pathlib import Path
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+_secrets: set[str] = set()
+_secrets_lock = threading.Lock()
+_default_factory = logging.getLogRecordFactory()
+
+
+def redact(text: str) -> str:
+    """`text` with every registered secret replaced by "***" (call before any truncation)."""
+    for secret in _secrets:
+        text = text.replace(secret, "***")
+    return text
+
+
+def register_secret(secret: str) -> None:
+    """Scrub `secret` from every log record from now on, whatever logger or handler emits it.
+
+    A record factory rather than a logger filter: filters on a logger miss records of its child
+    loggers, and handler filters miss handlers added later (a test's, a library's). The factory
+    also formats the traceback and stack once, redacted, where formatters would print them raw.
+    """
+    if len(secret) < 8:  # a real key is 20+ characters; short strings would scrub ordinary words
+        return
+    with _secrets_lock:
+        _secrets.add(secret)
+        if logging.getLogRecordFactory() is not _redacting_record:
+            logging.setLogRecordFactory(_redacting_record)
+
+
+def _redacting_record(*args, **kwargs) -> logging.LogRecord:
+    record = _default_factory(*args, **kwargs)
+    try:
+        record.msg, record.args = redact(record.getMessage()), None
+    except (TypeError, ValueError):  # bad %-arguments: logging reports them when it emits
+        record.msg = redact(str(record.msg))
+    if record.exc_info and record.exc_info[0] is not None:
+        # Formatter.format uses exc_text as it is when set: the traceback is printed redacted
+        record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+    if record.stack_info:
+        record.stack_info = redact(record.stack_info)
+    return record
 
 
 def setup_logging(log_path: str | Path | None = None, level: int = logging.INFO) -> None:

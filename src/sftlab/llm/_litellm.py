@@ -2,8 +2,8 @@
 
 - LITELLM_LOCAL_MODEL_COST_MAP: litellm otherwise fetches its price table from GitHub at import
   (three attempts, seconds of delay offline); the packaged table keeps cost accounting reproducible.
-- litellm's own loggers and the HTTP stacks under it log at WARNING at most, through a filter that
-  replaces any registered secret by "***".
+- litellm's own loggers and the HTTP stacks under it log at WARNING at most; secrets are scrubbed
+  from every log record by sftlab.logs.register_secret (re-exported here).
 """
 
 from __future__ import annotations
@@ -23,35 +23,17 @@ QUIET_LOGGERS = (
     "aiohttp",
 )
 
+from sftlab.logs import redact, register_secret
+
+__all__ = ["litellm", "quiet_loggers", "redact", "register_secret"]
+
 _lock = threading.Lock()
-_secrets: set[str] = set()
 _module: Any = None
-
-
-def redact(text: str) -> str:
-    for secret in _secrets:
-        text = text.replace(secret, "***")
-    return text
-
-
-def register_secret(secret: str) -> None:
-    if secret and len(secret) >= 4:
-        _secrets.add(secret)
-
-
-class RedactFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        if _secrets:
-            record.msg = redact(record.getMessage())
-            record.args = None
-        return True
-
-
 _quiet = False
 
 
 def quiet_loggers() -> None:
-    """Cap the HTTP stacks' loggers at WARNING and scrub registered secrets from them (once)."""
+    """Cap the HTTP stacks' loggers at WARNING (once)."""
     global _quiet
     with _lock:
         if _quiet:
@@ -59,7 +41,6 @@ def quiet_loggers() -> None:
         for name in QUIET_LOGGERS:
             logger = logging.getLogger(name)
             logger.setLevel(max(logger.level, logging.WARNING))
-            logger.addFilter(RedactFilter())
         _quiet = True
 
 

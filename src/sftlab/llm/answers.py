@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import json
 import re
+import socket
+import ssl
 import sys
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from sftlab.llm.transport import EndpointError
+from sftlab.llm.transport import EndpointError, OversizedReply
+
+# how resolvers and TLS stacks word these failures where a wrapper (litellm) dropped the cause
+DNS_WORDS = ("name or service not known", "temporary failure in name resolution",
+             "nodename nor servname", "getaddrinfo failed", "no address associated")  # fmt: skip
+TLS_WORDS = ("certificate_verify_failed", "sslerror", "wrong_version_number", "[ssl", "ssl handshake")
 
 FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL)
 
@@ -30,10 +37,14 @@ def extract_json(text: str) -> Any:
             return json.loads(candidate)
         except json.JSONDecodeError:
             continue
+        except RecursionError:  # e.g. 100k nested brackets: not an answer, and not a crash
+            raise InvalidAnswer("the reply nests JSON too deeply to parse") from None
     raise InvalidAnswer("the reply is not valid JSON")
 
 
 def parse_answer(text: str, schema: type[BaseModel], context: Any = None) -> BaseModel:
+    if not isinstance(text, str):
+        raise InvalidAnswer(f"the reply is a {type(text).__name__}, not text")
     try:
         return schema.model_validate(extract_json(text), context=context)
     except ValidationError as error:
@@ -44,11 +55,22 @@ def parse_answer(text: str, schema: type[BaseModel], context: Any = None) -> Bas
 
 
 def classify(error: BaseException) -> tuple[str, bool]:
-    """(failure kind, retryable) for an exception raised by either transport."""
+    """(failure kind, retryable) for an exception raised by either transport.
+
+    Network failures say which: dns (retried: cluster resolvers fail transiently), tls (not
+    retried: a certificate or an https URL to a plain-http server stays wrong), connection.
+    """
     if isinstance(error, EndpointError):
         return _by_status(error.status_code)
+    if isinstance(error, OversizedReply):
+        return "oversized", False
     if isinstance(error, TimeoutError):  # asyncio's and aiohttp's timeouts too
         return "timeout", True
+    network = network_kind(error)
+    if network == "tls":
+        return "tls", False
+    if network == "dns":
+        return "dns", True
     litellm = sys.modules.get("litellm")  # imported only where the litellm transport ran
     found = _classify_litellm(error, litellm) if litellm is not None else None
     if found is not None:
@@ -59,6 +81,30 @@ def classify(error: BaseException) -> tuple[str, bool]:
     if aiohttp is not None and isinstance(error, aiohttp.ClientError):
         return "connection", True  # refused, reset, disconnected, truncated body
     return "other", False
+
+
+def network_kind(error: BaseException) -> str | None:
+    """"dns" or "tls" when the error, or one it was raised from, is a resolver or TLS failure."""
+    aiohttp = sys.modules.get("aiohttp")
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ssl.SSLError) or (
+            aiohttp is not None and isinstance(current, aiohttp.ClientSSLError)
+        ):
+            return "tls"
+        if isinstance(current, socket.gaierror) or (
+            aiohttp is not None and isinstance(current, aiohttp.ClientConnectorDNSError)
+        ):
+            return "dns"
+        current = current.__cause__ or current.__context__
+    text = str(error).lower()
+    if any(word in text for word in DNS_WORDS):
+        return "dns"
+    if any(word in text for word in TLS_WORDS):
+        return "tls"
+    return None
 
 
 def _by_status(status: int) -> tuple[str, bool]:

@@ -34,10 +34,12 @@ from sftlab.llm.answers import InvalidAnswer, classify, parse_answer, retry_afte
 from sftlab.llm.cache import CachedAnswer, LLMCache, cache_key
 from sftlab.llm.results import LLMError, LLMResult
 from sftlab.llm.settings import LLMSettings
-from sftlab.llm.transport import Reply, Transport, open_transport
-from sftlab.logs import Progress
+from sftlab.llm.results import FailureGate
+from sftlab.llm.transport import HTTPTransport, Reply, Transport, open_transport
+from sftlab.logs import Progress, redact
 
 log = logging.getLogger(__name__)
+NO_KEY = "EMPTY"  # what OpenAI-compatible servers without authentication accept
 Messages = list[dict[str, Any]]
 REASK = (
     "Your previous reply could not be used: {error}. Reply again with only a JSON object that "
@@ -137,8 +139,13 @@ class LLMClient:
             label, len(conversations), len(conversations) - len(todo), len(todo),
             self.settings.model, self.settings.resolved_transport(),
         )  # fmt: skip
+        gate = FailureGate(len(conversations), self.settings.max_failure_rate)
+        for result in results:
+            if result is not None:
+                gate.record(result)
         if todo:
             transport = open_transport(self.settings, api_key(self.settings))
+            where = where_requests_go(self.settings, transport)
             semaphore = self._semaphores.setdefault(
                 asyncio.get_running_loop(), asyncio.Semaphore(self.settings.concurrency)
             )
@@ -147,10 +154,16 @@ class LLMClient:
 
             async def worker() -> None:
                 for i in pending:
+                    if gate.stopped:
+                        return
                     async with semaphore:
-                        results[i] = await self._answer(
-                            i, keys[i], list(conversations[i]), schema, contexts[i], transport
-                        )
+                        call = (list(conversations[i]), schema, contexts[i], transport, where, gate)
+                        try:
+                            results[i] = await self._answer(i, keys[i], *call)
+                        except Exception as error:  # noqa: BLE001 - one item, not the batch
+                            message = f"{type(error).__name__}: {error}"
+                            results[i] = self._fail(LLMResult(i, keys[i], False), "other", message)
+                    gate.record(results[i])
                     progress.update()
 
             workers = min(self.settings.concurrency, len(todo))
@@ -160,6 +173,9 @@ class LLMClient:
                 await transport.close()
         stats.succeeded += sum(1 for r in results if r is not None and r.ok)
         stats.elapsed_s += time.perf_counter() - start
+        if gate.stopped:
+            self.log.error("%s: %s", label, gate.stopped)
+            raise LLMError(f"{label}: {gate.stopped}")
         return [r for r in results if r is not None]
 
     def stats(self) -> dict[str, Any]:
@@ -200,18 +216,20 @@ class LLMClient:
         schema: type[BaseModel],
         context: Any,
         transport: Transport,
+        where: str,
+        gate: FailureGate,
     ) -> LLMResult:
         result = LLMResult(index, key, False)
         for ask in range(2):
             try:
-                text = await self._complete(messages, transport, result)
+                text = await self._complete(messages, transport, result, where, gate)
             except _Failure as failure:
                 return self._fail(result, failure.kind, str(failure))
             try:
                 result.value = parse_answer(text, schema, context)
             except InvalidAnswer as problem:
-                result.text = text
-                if ask == 1:
+                result.text = text[:2000]  # enough to see what went wrong in a failures file
+                if ask == 1 or gate.stopped:
                     return self._fail(result, "invalid_output", str(problem))
                 self._stats.reasks += 1
                 reask = REASK.format(error=problem, schema=json.dumps(schema.model_json_schema()))
@@ -229,15 +247,20 @@ class LLMClient:
         raise AssertionError("unreachable")
 
     def _fail(self, result: LLMResult, kind: str, message: str) -> LLMResult:
-        result.error_kind, result.error = kind, _litellm.redact(message)[:500]
+        result.error_kind, result.error = kind, redact(message)[:500]
         self._stats.failures[kind] += 1
-        self.log.warning("conversation %d failed (%s): %s", result.index, kind, result.error)
+        level = logging.DEBUG if kind == "cancelled" else logging.WARNING  # the gate said why
+        self.log.log(level, "conversation %d failed (%s): %s", result.index, kind, result.error)
         return result
 
-    async def _complete(self, messages: Messages, transport: Transport, result: LLMResult) -> str:
-        """One reply text; retries transient errors, raises _Failure otherwise."""
+    async def _complete(
+        self, messages: Messages, transport: Transport, result: LLMResult, where: str, gate
+    ) -> str:
+        """One reply text (secrets redacted); retries transient errors, raises _Failure otherwise."""
         retries = self.settings.max_retries
         for attempt in range(retries + 1):
+            if gate.stopped:  # the job fails anyway: do not spend more requests
+                raise _Failure("cancelled", f"not retried: {gate.stopped}")
             self._stats.requests_sent += 1
             result.requests += 1
             try:
@@ -245,13 +268,17 @@ class LLMClient:
             except Exception as error:  # noqa: BLE001 - classified below, never swallowed
                 kind, retryable = classify(error)
                 message = f"{type(error).__name__}: {error}"
+                if where not in message:
+                    message += f" [{where}]"
                 if not retryable or attempt == retries:
                     raise _Failure(kind, message) from None
                 self._stats.retries += 1
                 await asyncio.sleep(self._backoff(attempt, retry_after_s(error)))
                 continue
             self._account(reply, result)
-            return reply.text
+            # a server echoing the Authorization header must not put the key into the cache,
+            # a failures file or the re-ask
+            return redact(reply.text)
         raise AssertionError("unreachable")
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
@@ -273,19 +300,28 @@ class LLMClient:
             self._stats.cost_usd += reply.cost_usd
 
 
-def api_key(settings: LLMSettings) -> str:
-    """The key from the variable `settings.api_key_env` names, registered for log scrubbing.
+def where_requests_go(settings: LLMSettings, transport: Transport) -> str:
+    """The URL (or provider) that failure messages name."""
+    if isinstance(transport, HTTPTransport):
+        return transport.url
+    return settings.api_base or f"{settings.model.partition('/')[0]} provider API"
 
-    Without one, a local server (api_base set) gets "EMPTY"; a hosted provider is an LLMError.
+
+def api_key(settings: LLMSettings) -> str:
+    """The key from the variable `settings.key_variable()` names, registered for log scrubbing.
+
+    No variable (an api_base without api_key_env): "EMPTY", which local servers accept. A named
+    variable that is unset or empty is an LLMError naming the variable, never a value.
     """
-    key = os.environ.get(settings.api_key_env, "")
+    variable = settings.key_variable()
+    if variable is None:
+        return NO_KEY
+    key = os.environ.get(variable, "")
     if not key:
-        if settings.api_base is None:
-            raise LLMError(
-                f"no API key: set the environment variable {settings.api_key_env} "
-                "(llm.api_key_env names it)"
-            )
-        key = "EMPTY"  # local OpenAI-compatible servers accept any key
+        raise LLMError(
+            f"no API key: set the environment variable {variable} (llm.api_key_env names it"
+            f"{'' if settings.api_key_env else '; null means <PROVIDER>_API_KEY'})"
+        )
     _litellm.register_secret(key)
     return key
 

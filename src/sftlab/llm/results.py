@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -48,3 +49,50 @@ def check_failure_rate(results: Sequence[LLMResult], max_rate: float) -> None:
             f"{len(failed)} of {len(results)} LLM calls failed "
             f"({len(failed) / len(results):.1%} > max_failure_rate {max_rate:.1%}; {by_kind})"
         )
+
+
+# Calls failing the same way, with no success yet, that mark an endpoint as down or misconfigured
+# (a dead server, a wrong model name) rather than unlucky: the job stops instead of spending
+# max_retries + 1 requests on each of thousands of items.
+SAME_KIND_STOP = 10
+
+
+class FailureGate:
+    """Decides, as results arrive, that a batch can no longer pass `check_failure_rate`.
+
+    `stopped` becomes the reason (naming the failure kind) when: an auth error arrives (every
+    other call would get it too); more calls failed than `max_rate` of `total` allows; or the first
+    SAME_KIND_STOP finished calls all failed with one kind.
+    """
+
+    def __init__(self, total: int, max_rate: float):
+        self.total = total
+        # the most failures check_failure_rate lets through (floor, robust to 0.29 * 100 = 28.99..)
+        allowed = math.floor(max_rate * total)
+        self.allowed = allowed + 1 if (allowed + 1) / max(total, 1) <= max_rate else allowed
+        self.failed: Counter[str] = Counter()
+        self.succeeded = 0
+        self.stopped: str | None = None
+
+    def record(self, result: LLMResult) -> None:
+        if result.ok:
+            self.succeeded += 1
+            return
+        kind = result.error_kind or "other"
+        if kind == "cancelled" or self.stopped:
+            return
+        self.failed[kind] += 1
+        failed = sum(self.failed.values())
+        by_kind = ", ".join(f"{k}: {n}" for k, n in self.failed.most_common())
+        if kind == "auth":
+            self.stopped = f"stopped at the first auth failure (check the API key): {result.error}"
+        elif failed > self.allowed:
+            self.stopped = (
+                f"stopped early: {failed} failed calls ({by_kind}) exceed the {self.allowed} that "
+                f"max_failure_rate allows for {self.total} calls; last error: {result.error}"
+            )
+        elif self.succeeded == 0 and len(self.failed) == 1 and failed >= SAME_KIND_STOP:
+            self.stopped = (
+                f"stopped early: the first {failed} calls all failed ({kind}), none succeeded; "
+                f"last error: {result.error}"
+            )

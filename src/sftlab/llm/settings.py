@@ -16,7 +16,8 @@ OPENAI_COMPATIBLE = ("openai", "hosted_vllm")
 
 
 class LLMSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # hide_input_in_errors: a key pasted into api_key_env must not be printed by the error about it
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
     model: str = Field(
         "openai/gpt-4o-mini",
@@ -27,8 +28,11 @@ class LLMSettings(BaseModel):
         pattern=r"^https?://",
         description="Base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1.",
     )
-    api_key_env: str = Field(
-        "OPENAI_API_KEY", description="Name of the environment variable that holds the API key."
+    api_key_env: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        description="Name of the environment variable that holds the API key; null: "
+        "<PROVIDER>_API_KEY without api_base, no key with one.",
     )
     temperature: float = Field(0.0, ge=0.0, le=2.0, description="Sampling temperature.")
     max_tokens: int = Field(1024, ge=1, description="Completion budget per call.")
@@ -62,6 +66,19 @@ class LLMSettings(BaseModel):
         if self.transport == "http" and not self.api_base:
             raise ValueError("transport 'http' needs api_base (an OpenAI-compatible server)")
         return self
+
+    def key_variable(self) -> str | None:
+        """The variable the key is read from; None: send no key (a custom api_base).
+
+        A provider's own variable (OPENAI_API_KEY for openai/...) is never sent to an api_base
+        unless api_key_env names it: a local server, plain http or a proxy would receive it.
+        """
+        if self.api_key_env is not None:
+            return self.api_key_env
+        if self.api_base is not None:
+            return None
+        provider = self.model.partition("/")[0] if "/" in self.model else "openai"
+        return f"{provider.upper()}_API_KEY"
 
     def resolved_transport(self) -> Literal["litellm", "http"]:
         """The transport `auto` stands for with these settings."""

@@ -20,6 +20,9 @@ from sftlab.llm import _litellm
 from sftlab.llm.settings import LLMSettings
 
 Messages = list[dict[str, Any]]
+# A reply above this is refused unread and never echoed back in a re-ask: max_tokens 1024 is ~4 KB
+# of text, so 4 MiB leaves a 1000x margin and still bounds a job's memory against a runaway server.
+MAX_REPLY_BYTES = 4 << 20
 
 
 @dataclass
@@ -37,6 +40,10 @@ class EndpointError(Exception):
         super().__init__(message)
         self.status_code = status_code
         self.retry_after = retry_after
+
+
+class OversizedReply(Exception):
+    """A reply larger than MAX_REPLY_BYTES: refused, not retried, not re-asked."""
 
 
 class Transport(Protocol):
@@ -74,8 +81,13 @@ class LiteLLMTransport:
         usage = getattr(response, "usage", None)
         # litellm prices every response already; a second completion_cost() would double the CPU
         cost = (getattr(response, "_hidden_params", None) or {}).get("response_cost")
+        content = response.choices[0].message.content or ""
+        if not isinstance(content, str):
+            raise EndpointError(200, f"unreadable reply (content is a {type(content).__name__})")
+        if len(content.encode("utf-8")) > MAX_REPLY_BYTES:  # litellm has read it already
+            raise OversizedReply(f"reply of {len(content)} characters > {MAX_REPLY_BYTES} bytes")
         return Reply(
-            response.choices[0].message.content or "",
+            content,
             int(getattr(usage, "prompt_tokens", 0) or 0),
             int(getattr(usage, "completion_tokens", 0) or 0),
             None if cost is None else float(cost),
@@ -110,7 +122,12 @@ class HTTPTransport:
 
     async def complete(self, messages: Messages) -> Reply:
         async with self._session.post(self.url, json={**self._body, "messages": messages}) as reply:
-            raw = await reply.read()
+            declared = reply.content_length
+            if declared is not None and declared > MAX_REPLY_BYTES:
+                raise OversizedReply(
+                    f"reply of {declared} bytes from {self.url} > {MAX_REPLY_BYTES} (refused unread)"
+                )
+            raw = await _read_capped(reply.content, self.url)  # chunked replies declare no length
             status, retry_after = reply.status, _seconds(reply.headers.get("Retry-After"))
         if status >= 400:
             message = f"HTTP {status} from {self.url}: {_snippet(raw)}"
@@ -119,18 +136,31 @@ class HTTPTransport:
             body = json.loads(raw)
             message = body["choices"][0]["message"]
             usage = body.get("usage") or {}
+            content = message.get("content") or ""
+            if not isinstance(content, str):
+                raise TypeError(f"content is a {type(content).__name__}")
             return Reply(
-                message.get("content") or "",
+                content,
                 int(usage.get("prompt_tokens") or 0),
                 int(usage.get("completion_tokens") or 0),
             )
-        except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError, RecursionError):
             raise EndpointError(
                 status, f"unreadable reply from {self.url} (not a chat completion): {_snippet(raw)}"
             ) from None
 
     async def close(self) -> None:
         await self._session.close()
+
+
+async def _read_capped(stream: Any, url: str) -> bytes:
+    chunks, size = [], 0
+    async for chunk in stream.iter_chunked(1 << 16):
+        size += len(chunk)
+        if size > MAX_REPLY_BYTES:
+            raise OversizedReply(f"reply from {url} over {MAX_REPLY_BYTES} bytes (refused)")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def env_proxy(url: str) -> str | None:
@@ -157,7 +187,8 @@ def _optional_params(settings: LLMSettings) -> dict[str, Any]:
 
 
 def _snippet(raw: bytes, limit: int = 300) -> str:
-    text = raw.decode("utf-8", "replace").strip()
+    # redaction first: a key cut in half by the limit would no longer match a registered secret
+    text = _litellm.redact(raw.decode("utf-8", "replace").strip())
     return text if len(text) <= limit else text[:limit] + "..."
 
 
