@@ -7,6 +7,7 @@ failures that say what they are and where.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import sys
@@ -17,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from sftlab.config import ConfigError, validate_config
 from sftlab.io import read_yaml
-from sftlab.llm import LLMClient, LLMError, LLMSettings
+from sftlab.llm import LLMCache, LLMClient, LLMError, LLMSettings
 from sftlab.llm.transport import MAX_REPLY_BYTES
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -180,3 +181,25 @@ def test_network_failures_name_their_kind_and_url(tmp_path, transport, api_base,
         [result] = client.run_json(ask("anyone"), Echo)
     assert not result.ok and result.error_kind == kind, result.error
     assert url.split("/v1")[0] in result.error
+
+
+def test_cache_survives_concurrent_first_use(tmp_path):
+    sys.path.insert(0, str(ROOT / "bench"))
+    from bench_llm_cache import trial
+
+    for number in range(3):  # bench/bench_llm_cache.py runs 30 trials
+        folder = tmp_path / str(number)
+        folder.mkdir()
+        assert trial(12, folder) == []
+        assert len(LLMCache(folder / "llm.sqlite")) == 12
+
+
+def test_cache_refuses_a_file_system_without_locks(tmp_path, monkeypatch):
+    import fcntl
+
+    def no_locks(*args):  # what lockf gives on an NFS mount without a lock daemon
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "lockf", no_locks)
+    with pytest.raises(LLMError, match=r"llm\.sqlite: no file locks .*llm\.cache_path"):
+        LLMCache(tmp_path / "llm.sqlite")

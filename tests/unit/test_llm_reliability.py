@@ -282,7 +282,7 @@ def test_refused_connections_are_retried_then_recorded(tmp_path, transport):
     # the server is closed: nothing listens on its port any more
     closed = LLMSettings(
         model="openai/test-model", api_base=url, transport=transport, max_retries=2,
-        backoff_base_s=0.01, cache_path=str(tmp_path / "llm.sqlite"),
+        backoff_base_s=0.01, cache_path=str(tmp_path / "llm.sqlite"), max_failure_rate=1.0,
     )  # fmt: skip
     [result] = LLMClient(closed).run_json(ask("anyone there"), Echo)
     # litellm reports a refused connection as an InternalServerError

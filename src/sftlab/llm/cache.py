@@ -5,10 +5,18 @@ and the JSON schema of the expected reply. Not in the key: api_base, timeouts, r
 concurrency, so the same request to a restarted local server (new port) still hits. Each answer is
 committed as it arrives, in WAL mode, so a killed run keeps what finished and several jobs may share
 one file. Only answers are stored (text, token usage, cost): never request headers or keys.
+
+Opening is serialised across processes by an advisory lock on a `<cache>.lock` file beside it:
+switching a fresh file to WAL takes an exclusive lock for which SQLite does not always wait, so
+jobs starting together could fail with "database is locked". WAL also needs working POSIX locks
+and shared memory; where the file system lacks them (some network file systems) the cache refuses
+to open, naming the path and the fix, rather than risk a corrupt file.
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import hashlib
 import json
 import sqlite3
@@ -18,6 +26,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from sftlab.llm.results import LLMError
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS answers (
@@ -53,13 +63,19 @@ class LLMCache:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # one connection used from the client's event-loop thread; the lock guards other callers
-        self._db = sqlite3.connect(self.path, timeout=60, check_same_thread=False)
         self._lock = threading.Lock()
-        with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")  # survives a killed process, no fsync
-            self._db.execute(SCHEMA)
-            self._db.commit()
+        with _open_lock(self.path):
+            try:
+                self._db = sqlite3.connect(self.path, timeout=60, check_same_thread=False)
+                mode = self._db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+                self._db.execute("PRAGMA synchronous=NORMAL")  # survives a killed process
+                self._db.execute(SCHEMA)
+                self._db.commit()
+            except sqlite3.OperationalError as error:  # I/O or locking protocol errors
+                raise _unusable(self.path, str(error)) from error
+        if mode.lower() != "wal":
+            self._db.close()
+            raise _unusable(self.path, f"SQLite could not switch it to WAL (journal mode {mode})")
 
     def get_many(self, keys: Iterable[str]) -> dict[str, CachedAnswer]:
         keys = list(dict.fromkeys(keys))
@@ -105,3 +121,32 @@ class LLMCache:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+def _unusable(path: Path, why: str) -> LLMError:
+    return LLMError(
+        f"LLM cache {path}: {why}. The cache needs a file system with working POSIX locks and "
+        "shared memory (SQLite WAL); network file systems often lack them. Set llm.cache_path "
+        "to a local disk (e.g. /tmp or node-local scratch)."
+    )
+
+
+class _open_lock:
+    """An exclusive advisory lock on `<cache>.lock` while a process opens the cache."""
+
+    def __init__(self, path: Path):
+        self.path = path.with_name(path.name + ".lock")
+
+    def __enter__(self) -> None:
+        self.handle = open(self.path, "a+b")  # noqa: SIM115 - closed in __exit__
+        try:
+            fcntl.lockf(self.handle, fcntl.LOCK_EX)
+        except OSError as error:
+            self.handle.close()
+            if error.errno in (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS):
+                raise _unusable(self.path.with_suffix(""), f"no file locks ({error})") from None
+            raise
+
+    def __exit__(self, *exc: object) -> None:
+        fcntl.lockf(self.handle, fcntl.LOCK_UN)
+        self.handle.close()
