@@ -106,5 +106,6 @@ rule download_entityquestions:
         "../../envs/cpu.yaml"
     params:
         url=config["data"]["entityquestions"]["url"],
+        sha256=config["data"]["entityquestions"]["sha256"],
     script:
         "../scripts/download_entityquestions.py"

@@ -1,15 +1,21 @@
 """Download the EntityQuestions release zip (data.entityquestions.source: url).
 
-Params: `url`. Output: `zip` (resources/entityquestions/dataset.zip, outside results/).
+Params: `url`, `sha256` (pinned digest or null). Output: `zip` (resources/entityquestions/dataset.zip,
+outside results/). The zip reaches its place only whole, intact and matching the digest.
 """
 
 from sftlab.data.download import download
 from sftlab.logs import setup_logging
 
+HINT = (
+    "; download it by hand and set data.entityquestions.source: path and "
+    "data.entityquestions.path: <the zip>"
+)
+
 
 def main(snakemake):
     setup_logging(snakemake.log[0])
-    download(snakemake.params.url, snakemake.output.zip)
+    download(snakemake.params.url, snakemake.output.zip, snakemake.params.sha256, hint=HINT)
 
 
 if __name__ == "__main__":
