@@ -86,7 +86,9 @@ def describe(error: jsonschema.ValidationError, prefix: str = "") -> str:
     where = ".".join(p for p in (prefix, "" if inner == "<root>" else inner) if p) or "<root>"
     kind = error.validator
     if error.schema.get("writeOnly"):  # e.g. llm.api_key_env: a pasted secret is not echoed
-        return f"{where}: the value does not match the required form ({kind} {error.validator_value})"
+        return (
+            f"{where}: the value does not match the required form ({kind} {error.validator_value})"
+        )
     if kind == "additionalProperties":
         allowed = sorted(error.schema.get("properties", {}))
         extra = sorted(set(error.instance) - set(allowed))

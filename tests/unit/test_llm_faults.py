@@ -59,7 +59,9 @@ def settings(url: str, tmp_path: Path, transport: str, **overrides) -> LLMSettin
         ("401", "auth", 8),
     ],
 )
-def test_failure_gate_stops_a_hopeless_job_early(tmp_path, transport, behaviour, kind, most_requests):
+def test_failure_gate_stops_a_hopeless_job_early(
+    tmp_path, transport, behaviour, kind, most_requests
+):
     with ScriptedLLMServer(behaviour=lambda messages, seen: behaviour) as server:
         client = LLMClient(settings(server.url, tmp_path, transport))
         with pytest.raises(LLMError, match=rf"stopped .*{kind}"):
@@ -122,7 +124,9 @@ def test_provider_key_variable_follows_the_model_prefix():
     assert LLMSettings(model="openai/gpt-4o").key_variable() == "OPENAI_API_KEY"
     assert LLMSettings(model="anthropic/claude-x").key_variable() == "ANTHROPIC_API_KEY"
     assert LLMSettings(api_base="http://h:1/v1").key_variable() is None
-    assert LLMSettings(api_base="http://h:1/v1", api_key_env="VLLM_KEY").key_variable() == "VLLM_KEY"
+    assert (
+        LLMSettings(api_base="http://h:1/v1", api_key_env="VLLM_KEY").key_variable() == "VLLM_KEY"
+    )
 
 
 def test_a_pasted_key_in_api_key_env_is_a_config_error_that_does_not_print_it():
@@ -151,7 +155,9 @@ def test_secrets_are_redacted_in_child_loggers_tracebacks_and_before_truncation(
                 settings(server.url, tmp_path, transport, api_key_env="SFTLAB_CANARY_KEY",
                          max_failure_rate=1.0, max_retries=0)
             )  # fmt: skip
-            results = client.run_json(ask("[[behave:echoautherr]] a", "[[behave:echoauth]] b"), Echo)
+            results = client.run_json(
+                ask("[[behave:echoautherr]] a", "[[behave:echoauth]] b"), Echo
+            )
         child = logging.getLogger("sftlab.some.child.module")
         child.warning("a child logger printing %s", canary)
         try:

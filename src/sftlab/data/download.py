@@ -25,7 +25,9 @@ CHUNK = 1 << 20
 SCHEMES = ("http", "https")
 # the EntityQuestions release is ~25 MB: an hour allows a 7 KB/s link and still ends a stalled one
 DEADLINE_S = 3600.0
-READ_TIMEOUT_S = 60.0  # one read may wait this long (bounded further by what is left of the deadline)
+READ_TIMEOUT_S = (
+    60.0  # one read may wait this long (bounded further by what is left of the deadline)
+)
 
 
 class DownloadError(RuntimeError):
@@ -69,7 +71,9 @@ def _fetch(url: str, path: Path, start: float, deadline_s: float) -> tuple[int, 
             raise DownloadError(f"{url} redirected to {final!r}, which is not http(s)")
         expected = response.headers.get("Content-Length")
         expected = int(expected) if expected and expected.isdigit() else None
-        progress = Progress(max((expected or 0) // CHUNK, 1), f"download {url}", unit="MiB", logger=log)
+        progress = Progress(
+            max((expected or 0) // CHUNK, 1), f"download {url}", unit="MiB", logger=log
+        )
         digest, size = hashlib.sha256(), 0
         with open(path, "wb") as out:
             while True:
@@ -78,7 +82,9 @@ def _fetch(url: str, path: Path, start: float, deadline_s: float) -> tuple[int, 
                     raise _late(url, deadline_s, size, expected)
                 _set_read_timeout(response, min(READ_TIMEOUT_S, left))
                 try:
-                    block = response.read1(1 << 16)  # what arrived: a trickle cannot block past left
+                    block = response.read1(
+                        1 << 16
+                    )  # what arrived: a trickle cannot block past left
                 except TimeoutError:
                     if left < READ_TIMEOUT_S:
                         raise _late(url, deadline_s, size, expected) from None
@@ -97,7 +103,9 @@ def _fetch(url: str, path: Path, start: float, deadline_s: float) -> tuple[int, 
 
 def _late(url: str, deadline_s: float, size: int, expected: int | None) -> DownloadError:
     of = expected if expected is not None else "?"
-    return DownloadError(f"{url}: not finished within the {deadline_s:g} s deadline ({size} of {of} bytes)")
+    return DownloadError(
+        f"{url}: not finished within the {deadline_s:g} s deadline ({size} of {of} bytes)"
+    )
 
 
 def _set_read_timeout(response, seconds: float) -> None:

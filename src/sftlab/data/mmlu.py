@@ -116,7 +116,8 @@ def normalise_records(
 
 def csv_records(path: Path, drops) -> Iterable[dict[str, Any]]:
     """Original-release CSV rows as hub-shaped records (answer letter -> index)."""
-    with open(path, encoding="utf-8", newline="") as handle:
+    # surrogateescape: a byte that is not UTF-8 becomes a bad row (schemas.check_text), not a crash
+    with open(path, encoding="utf-8", errors="surrogateescape", newline="") as handle:
         for number, cells in enumerate(csv.reader(handle), start=1):
             if len(cells) != 6:
                 drops.bad(

@@ -9,6 +9,7 @@ counted in a `DropLog`, whose summary goes to the log and to the `<name>.report.
 from __future__ import annotations
 
 import logging
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
@@ -100,6 +101,23 @@ class DropLog:
             log.info("%s: no bad rows", name)
 
 
+def check_text(value: str, *, allow_empty: bool = False) -> None:
+    """Raise ValueError for undecodable bytes, or (unless allowed) text with nothing visible."""
+    if any("\udc80" <= ch <= "\udcff" for ch in value):  # surrogateescape of a non-UTF-8 byte
+        raise ValueError("bytes that are not UTF-8")
+    if not allow_empty and not visible(value):
+        raise ValueError(
+            "empty string" if not value else "blank (only whitespace or invisible characters)"
+        )
+
+
+def visible(value: str) -> bool:
+    """Whether a reader would see anything: not only spaces, controls or zero-width characters."""
+    return any(
+        not ch.isspace() and unicodedata.category(ch) not in ("Cf", "Cc", "Zs") for ch in value
+    )
+
+
 def require_str(record: dict, field: str, *, allow_empty: bool = False) -> str:
     """The string value of `field`; raises KeyError/TypeError/ValueError describing the problem."""
     if field not in record or record[field] is None:
@@ -107,8 +125,7 @@ def require_str(record: dict, field: str, *, allow_empty: bool = False) -> str:
     value = record[field]
     if not isinstance(value, str):
         raise TypeError(f"expected a string, got {type(value).__name__}")
-    if not allow_empty and not value.strip():
-        raise ValueError("empty string")
+    check_text(value, allow_empty=allow_empty)
     return value
 
 
@@ -123,9 +140,13 @@ def require_str_list(record: dict, field: str, *, length: int | None = None) -> 
         raise ValueError(f"expected {length} items, got {len(items)}")
     if not items:
         raise ValueError("empty list")
-    for item in items:
+    for number, item in enumerate(items, start=1):
         if not isinstance(item, str):
             raise TypeError(f"expected strings, got an item of type {type(item).__name__}")
+        try:
+            check_text(item)
+        except ValueError as err:
+            raise ValueError(f"item {number}: {err}") from None
     return items
 
 

@@ -3,12 +3,33 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from sftlab.data.schemas import DataSourceError
+
+log = logging.getLogger(__name__)
+
+
+def decode_text(data: bytes, name: str) -> str:
+    """UTF-8 text of a raw file; bytes that are not UTF-8 are kept as lone surrogates.
+
+    The file is still read, so `on_bad_rows` decides: every string carrying such bytes fails
+    `schemas.require_str` ("bytes that are not UTF-8") and is a bad row naming file, row and field.
+    The first offending line is logged here, since a JSON list's row is not its line.
+    """
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        log.warning(
+            "%s: line %d: bytes that are not UTF-8 (%r); the rows holding them are bad rows",
+            name, line, data[err.start : err.end],
+        )  # fmt: skip
+        return data.decode("utf-8", "surrogateescape")
 
 
 def hub_dataset(hub_id: str, config: str | None, split: str, revision: str | None = None):
@@ -67,4 +88,4 @@ def parse_json_records(text: str, name: str) -> list[Any]:
 def read_json_records(path: Path) -> list[Any]:
     if not path.is_file():
         raise DataSourceError(f"{path}: file not found")
-    return parse_json_records(path.read_text(encoding="utf-8"), str(path))
+    return parse_json_records(decode_text(path.read_bytes(), str(path)), str(path))

@@ -16,7 +16,13 @@ from sftlab.llm.transport import EndpointError, OversizedReply
 # how resolvers and TLS stacks word these failures where a wrapper (litellm) dropped the cause
 DNS_WORDS = ("name or service not known", "temporary failure in name resolution",
              "nodename nor servname", "getaddrinfo failed", "no address associated")  # fmt: skip
-TLS_WORDS = ("certificate_verify_failed", "sslerror", "wrong_version_number", "[ssl", "ssl handshake")
+TLS_WORDS = (
+    "certificate_verify_failed",
+    "sslerror",
+    "wrong_version_number",
+    "[ssl",
+    "ssl handshake",
+)
 
 FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL)
 
@@ -84,7 +90,7 @@ def classify(error: BaseException) -> tuple[str, bool]:
 
 
 def network_kind(error: BaseException) -> str | None:
-    """"dns" or "tls" when the error, or one it was raised from, is a resolver or TLS failure."""
+    """ "dns" or "tls" when the error, or one it was raised from, is a resolver or TLS failure."""
     aiohttp = sys.modules.get("aiohttp")
     seen: set[int] = set()
     current: BaseException | None = error
