@@ -70,10 +70,10 @@ def main() -> None:
         if errors:
             print(f"trial {number}: {len(errors)} of {args.processes} failed: {errors[0]}")
     elapsed = time.perf_counter() - start
+    opens = args.trials * args.processes
     print(
-        f"{failed_trials} of {args.trials} trials failed ({failures} of "
-        f"{args.trials * args.processes} opens, ratio {failures / (args.trials * args.processes):.3f}); "
-        f"{elapsed:.1f} s"
+        f"{failed_trials} of {args.trials} trials failed ({failures} of {opens} opens, "
+        f"ratio {failures / opens:.3f}); {elapsed:.1f} s"
     )
 
 

@@ -1,4 +1,4 @@
-"""Hostile input files: bytes that are not UTF-8, blank or invisible fields, oversized zip members."""
+"""Hostile input files: bytes that are not UTF-8, blank or invisible fields, huge zip members."""
 
 from __future__ import annotations
 
@@ -9,8 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from sftlab.data import BadRowError, DataSourceError, EntityQuestionsSettings, MmluSettings
-from sftlab.data import entityquestions, load_entityquestions, load_mmlu
+from sftlab.data import (
+    BadRowError,
+    DataSourceError,
+    EntityQuestionsSettings,
+    MmluSettings,
+    entityquestions,
+    load_entityquestions,
+    load_mmlu,
+)
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 EQ = FIXTURES / "entityquestions"

@@ -1,7 +1,8 @@
 """Download the EntityQuestions release zip (data.entityquestions.source: url).
 
-Params: `url`, `sha256` (pinned digest or null). Output: `zip` (resources/entityquestions/dataset.zip,
-outside results/). The zip reaches its place only whole, intact and matching the digest.
+Params: `url`, `sha256` (pinned digest or null).
+Output: `zip` (resources/entityquestions/dataset.zip, outside results/). The zip reaches its place
+only whole, intact and matching the digest.
 """
 
 from sftlab.data.download import download

@@ -13,6 +13,8 @@ import os
 import threading
 from typing import Any
 
+from sftlab.logs import redact, register_secret
+
 QUIET_LOGGERS = (
     "LiteLLM",
     "LiteLLM Router",
@@ -22,9 +24,6 @@ QUIET_LOGGERS = (
     "httpcore",
     "aiohttp",
 )
-
-from sftlab.logs import redact, register_secret
-
 __all__ = ["litellm", "quiet_loggers", "redact", "register_secret"]
 
 _lock = threading.Lock()

@@ -32,9 +32,8 @@ from pydantic import BaseModel
 from sftlab.llm import _litellm
 from sftlab.llm.answers import InvalidAnswer, classify, parse_answer, retry_after_s
 from sftlab.llm.cache import CachedAnswer, LLMCache, cache_key
-from sftlab.llm.results import LLMError, LLMResult
+from sftlab.llm.results import FailureGate, LLMError, LLMResult
 from sftlab.llm.settings import LLMSettings
-from sftlab.llm.results import FailureGate
 from sftlab.llm.transport import HTTPTransport, Reply, Transport, open_transport
 from sftlab.logs import Progress, redact
 
@@ -256,7 +255,7 @@ class LLMClient:
     async def _complete(
         self, messages: Messages, transport: Transport, result: LLMResult, where: str, gate
     ) -> str:
-        """One reply text (secrets redacted); retries transient errors, raises _Failure otherwise."""
+        """One reply text, secrets redacted; retries transient errors, else raises _Failure."""
         retries = self.settings.max_retries
         for attempt in range(retries + 1):
             if gate.stopped:  # the job fails anyway: do not spend more requests

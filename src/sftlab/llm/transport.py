@@ -125,7 +125,7 @@ class HTTPTransport:
             declared = reply.content_length
             if declared is not None and declared > MAX_REPLY_BYTES:
                 raise OversizedReply(
-                    f"reply of {declared} bytes from {self.url} > {MAX_REPLY_BYTES} (refused unread)"
+                    f"reply of {declared} bytes from {self.url} > {MAX_REPLY_BYTES} (not read)"
                 )
             raw = await _read_capped(reply.content, self.url)  # chunked replies declare no length
             status, retry_after = reply.status, _seconds(reply.headers.get("Retry-After"))
