@@ -14,7 +14,8 @@ Behaviours: ok (the `answer` callable maps messages to the content), fenced (the
 slow (answers after `slow_s`, past a client's timeout), notchat (a 200 whose body is not a chat
 completion). Hostile ones: echoauth (the answer, then the request's Authorization header),
 echoautherr (a 500 whose body carries the header across its 300th character), echoauthbad (not
-JSON, with the header), nested (100,000 nested brackets), huge (a 5 MiB answer), nonstring (content is an object).
+JSON, with the header), nested (100,000 nested brackets), huge (a 5 MiB answer), nonstring
+(content is an object).
 
 In-process:  with ScriptedLLMServer(answer=fn, latency_s=0.05) as server: server.url, .requests
 Subprocess:  server = start_subprocess(latency_s=0.05); ...; server.stop()   (see `main` for flags)
