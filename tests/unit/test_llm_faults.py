@@ -209,3 +209,19 @@ def test_cache_refuses_a_file_system_without_locks(tmp_path, monkeypatch):
     monkeypatch.setattr(fcntl, "lockf", no_locks)
     with pytest.raises(LLMError, match=r"llm\.sqlite: no file locks .*llm\.cache_path"):
         LLMCache(tmp_path / "llm.sqlite")
+
+
+def test_the_key_can_come_from_an_owner_only_file(tmp_path, monkeypatch):
+    canary = "sk-canary-" + os.urandom(16).hex()
+    key_file = tmp_path / "openai.key"
+    key_file.write_text(canary + "\n")
+    key_file.chmod(0o644)
+    with ScriptedLLMServer() as server:
+        client = LLMClient(settings(server.url, tmp_path, "http", api_key_file=str(key_file)))
+        with pytest.raises(LLMError, match=r"readable by others; run chmod 600"):
+            client.run_json(ask("x"), Echo)
+        key_file.chmod(0o600)
+        [result] = client.run_json(ask("x"), Echo)
+        assert result.ok and server.authorizations == [f"Bearer {canary}"]
+    with pytest.raises(ValidationError, match="not both"):
+        LLMSettings(api_key_env="OPENAI_API_KEY", api_key_file=str(key_file))

@@ -34,6 +34,11 @@ class LLMSettings(BaseModel):
         description="Name of the environment variable that holds the API key; null: "
         "<PROVIDER>_API_KEY without api_base, no key with one.",
     )
+    api_key_file: str | None = Field(
+        None,
+        description="File whose first line is the API key (mode 600), read at call time; "
+        "on SLURM it keeps the key out of the environment that sbatch exports to every job.",
+    )
     temperature: float = Field(0.0, ge=0.0, le=2.0, description="Sampling temperature.")
     max_tokens: int = Field(1024, ge=1, description="Completion budget per call.")
     top_p: float | None = Field(None, gt=0.0, le=1.0, description="Nucleus sampling; null: unset.")
@@ -65,6 +70,8 @@ class LLMSettings(BaseModel):
     def _http_needs_api_base(self) -> LLMSettings:
         if self.transport == "http" and not self.api_base:
             raise ValueError("transport 'http' needs api_base (an OpenAI-compatible server)")
+        if self.api_key_env is not None and self.api_key_file is not None:
+            raise ValueError("set api_key_env or api_key_file, not both")
         return self
 
     def key_variable(self) -> str | None:
