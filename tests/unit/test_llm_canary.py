@@ -77,7 +77,9 @@ def script():
 
 
 @pytest.mark.parametrize("transport", ["litellm", "http"])
-def test_canary_key_reaches_the_server_and_no_written_file(tmp_path, monkeypatch, script, transport, capfd):
+def test_canary_key_reaches_the_server_and_no_written_file(
+    tmp_path, monkeypatch, script, transport, capfd
+):
     canary = "sk-canary-" + os.urandom(20).hex()
     monkeypatch.setenv("SFTLAB_CANARY_KEY", canary)
     with ScriptedLLMServer(answer=rewrite) as server:
@@ -91,7 +93,9 @@ def test_canary_key_reaches_the_server_and_no_written_file(tmp_path, monkeypatch
         assert f"Bearer {canary}" in server.authorizations  # the key was really used
         server.behaviour = lambda messages, seen: "401"
         with pytest.raises(LLMError, match="auth"):
-            script.main(stage(tmp_path / "second", {**llm, "cache_path": str(tmp_path / "c2")}, "s"))
+            script.main(
+                stage(tmp_path / "second", {**llm, "cache_path": str(tmp_path / "c2")}, "s")
+            )
     stats = json.loads((tmp_path / "results" / "sets" / "first.stats.json").read_text())
     # echoautherr, echoauthbad (invalid twice) and 500 fail; malformedx1 is fixed by its re-ask
     assert stats["counts"]["requested"] == 6 and stats["counts"]["llm_failed"] == 3

@@ -23,7 +23,7 @@ from sftlab.config import ConfigError, deep_merge, validate_config
 from sftlab.io import read_yaml
 from sftlab.llm import _litellm
 from sftlab.llm.answers import InvalidAnswer, classify, parse_answer
-from sftlab.llm.client import api_key
+from sftlab.llm.keys import api_key
 from sftlab.llm.results import LLMError
 from sftlab.llm.settings import LLMSettings
 from sftlab.llm.transport import HTTPTransport, open_transport
