@@ -51,7 +51,11 @@ class LLMSettings(BaseModel):
     backoff_max_s: float = Field(60.0, ge=0.0, description="Cap on one retry delay.")
     timeout_s: float = Field(120.0, gt=0.0, description="Timeout of one request.")
     max_failure_rate: float = Field(
-        0.05, ge=0.0, le=1.0, description="A job fails when more calls than this fraction fail."
+        0.05,
+        ge=0.0,
+        le=1.0,
+        description="A job fails when more calls than this fraction fail; it stops as soon "
+        "as that is certain.",
     )
     cache_path: str = Field(
         ".sftlab-cache/llm.sqlite",
