@@ -12,12 +12,12 @@ FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 _secrets: set[str] = set()
 _secrets_lock = threading.Lock()
-_default_factory = logging.getLogRecordFactory()
+_inner_factory = logging.getLogRecordFactory()  # the factory ours wraps (set when installed)
 
 
 def redact(text: str) -> str:
     """`text` with every registered secret replaced by "***" (call before any truncation)."""
-    for secret in _secrets:
+    for secret in tuple(_secrets):  # a snapshot: another thread may register a key meanwhile
         text = text.replace(secret, "***")
     return text
 
@@ -31,14 +31,17 @@ def register_secret(secret: str) -> None:
     """
     if len(secret) < 8:  # a real key is 20+ characters; short strings would scrub ordinary words
         return
+    global _inner_factory
     with _secrets_lock:
         _secrets.add(secret)
-        if logging.getLogRecordFactory() is not _redacting_record:
+        current = logging.getLogRecordFactory()
+        if current is not _redacting_record:  # wrap whatever is installed, once
+            _inner_factory = current
             logging.setLogRecordFactory(_redacting_record)
 
 
 def _redacting_record(*args, **kwargs) -> logging.LogRecord:
-    record = _default_factory(*args, **kwargs)
+    record = _inner_factory(*args, **kwargs)
     try:
         record.msg, record.args = redact(record.getMessage()), None
     except (TypeError, ValueError):  # bad %-arguments: logging reports them when it emits
