@@ -91,7 +91,9 @@ def test_killed_probe_resumes_from_finished_shards(tiny, tmp_path):
     table = run_probe(again, facts(), TEMPLATES, ALIASES, SETTINGS, tmp_path, "m")
     assert again.calls == 2  # 3 shards of 2, 2, 1 facts; the first is reused
     full = run_probe(Counting(*tiny), facts(), TEMPLATES, ALIASES, SETTINGS, tmp_path / "x", "m")
-    assert table.drop("raw", "finish").equals(full.drop("raw", "finish"))  # resumed == uninterrupted, shard seeds fixed
+    assert table.drop("raw", "finish").equals(
+        full.drop("raw", "finish")
+    )  # resumed == uninterrupted, shard seeds fixed
 
 
 def test_changed_settings_do_not_reuse_shards(tiny, tmp_path):

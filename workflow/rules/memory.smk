@@ -51,6 +51,26 @@ if "RUN_STATS" in globals():
     RUN_STATS.append(lambda: memory_plan.stats_files(MEMORY))
 
 
+def get_probe_settings(wildcards):
+    """memory.probe with the model's probe_overrides, less the estimator choice."""
+    merged = {**MEMORY["probe"], **MEMORY["probe_overrides"].get(wildcards.model, {})}
+    return {
+        k: v for k, v in merged.items() if k not in ("estimator", "compare_estimators")
+    }
+
+
+def get_probe_gpus(wildcards):
+    settings = get_probe_settings(wildcards)
+    if settings["backend"] == "vllm":
+        return settings["vllm"].get("tensor_parallel_size", 1)
+    return 0 if settings["backend"] == "server" else 1  # a server holds its own GPUs
+
+
+def get_probe_env(wildcards):
+    vllm = get_probe_settings(wildcards)["backend"] == "vllm"
+    return "../../envs/vllm.yaml" if vllm else "../../envs/gpu.yaml"
+
+
 rule probe_memory:
     input:
         facts="results/data/entityquestions.parquet",
@@ -66,20 +86,13 @@ rule probe_memory:
     benchmark:
         "benchmarks/probe_memory/{model}.tsv"
     conda:
-        "../../envs/gpu.yaml"
+        get_probe_env
     threads: 2
     resources:
-        gpu=1,
+        gpu=get_probe_gpus,
     params:
         model=get_model_entry,
-        settings=lambda w: {
-            k: v
-            for k, v in {
-                **MEMORY["probe"],
-                **MEMORY["probe_overrides"].get(w.model, {}),
-            }.items()
-            if k not in ("estimator", "compare_estimators")
-        },
+        settings=get_probe_settings,
         match=QA_MATCH,
         shard_dir=lambda w: f"results/memory/{w.model}/_probe_shards",
     script:

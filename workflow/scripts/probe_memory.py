@@ -17,8 +17,8 @@ import torch
 from sftlab.evaluate.match import MatchSettings
 from sftlab.io import provenance, write_json, write_parquet
 from sftlab.logs import setup_logging
-from sftlab.memory.levels import probe_subsets
 from sftlab.memory.backends import open_backend
+from sftlab.memory.levels import probe_subsets
 from sftlab.memory.probe import ProbeSettings, model_key, run_probe
 from sftlab.memory.templates import load_aliases, load_templates
 

@@ -23,10 +23,10 @@ from typing import Any
 import polars as pl
 
 from sftlab.evaluate.match import MatchSettings, is_hit
-from sftlab.memory.backends import Backend, SamplingRequest
-from sftlab.memory.backends.hits import HitTest
 from sftlab.io import stable_id, write_parquet
 from sftlab.logs import Progress
+from sftlab.memory.backends import Backend, SamplingRequest
+from sftlab.memory.backends.hits import HitTest
 from sftlab.memory.templates import Aliases, Templates, render, template_id
 
 log = logging.getLogger(__name__)
@@ -77,7 +77,14 @@ class ProbeSettings:
         share (the shard's kept facts are keyed) and the backend's options (its identity is).
         """
         out = self.to_dict()
-        for name in ("shard_facts", "raw_fraction", "raw_min_facts", "batch_size", "vllm", "server"):
+        for name in (
+            "shard_facts",
+            "raw_fraction",
+            "raw_min_facts",
+            "batch_size",
+            "vllm",
+            "server",
+        ):
             del out[name]
         return out
 
@@ -159,7 +166,7 @@ def probe_shard(
         sum(is_hit(s.text, g, match) for s in samples)
         for g, samples in zip(golds, completions, strict=True)
     ]
-    kept = [f in keep_raw for f in fact_ids]
+    rows = list(zip(completions, [f in keep_raw for f in fact_ids], strict=True))
     return pl.DataFrame(
         {
             "fact_id": fact_ids,
@@ -167,8 +174,8 @@ def probe_shard(
             "template_id": table["template_id"],
             "hits": hits,
             "samples": [settings.samples] * table.height,
-            "raw": [[s.text for s in c] if k else None for c, k in zip(completions, kept)],
-            "finish": [[s.finish for s in c] if k else None for c, k in zip(completions, kept)],
+            "raw": [[s.text for s in c] if k else None for c, k in rows],
+            "finish": [[s.finish for s in c] if k else None for c, k in rows],
         },
         schema=PROBE_SCHEMA,
     )

@@ -37,10 +37,12 @@ class ServerBackend:
         backoff_max_s: float = 60.0,
         timeout_s: float = 300.0,
         extra_body: dict[str, Any] | None = None,
-        match: MatchSettings = MatchSettings(),
+        match: MatchSettings | None = None,
     ):
-        key = api_key(LLMSettings(model=f"openai/{model}", api_base=api_base, api_key_env=api_key_env))
-        self.match = match
+        key = api_key(
+            LLMSettings(model=f"openai/{model}", api_base=api_base, api_key_env=api_key_env)
+        )
+        self.match = match or MatchSettings()
         self.client = CompletionsClient(
             api_base,
             model,

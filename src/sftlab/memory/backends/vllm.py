@@ -36,10 +36,10 @@ class VLLMBackend:
         model_entry: dict[str, Any],
         gpu_memory_utilization: float = 0.9,
         tensor_parallel_size: int = 1,
-        match: MatchSettings = MatchSettings(),
+        match: MatchSettings | None = None,
     ):
         self.vllm = import_vllm()
-        self.match = match
+        self.match = match or MatchSettings()
         self.tensor_parallel_size = tensor_parallel_size
         source = model_entry.get("hub_id") or model_entry["path"]
         self.llm = self.vllm.LLM(
