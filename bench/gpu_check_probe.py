@@ -80,7 +80,8 @@ def main() -> None:
     settings = ProbeSettings(raw_min_facts=0, raw_fraction=0.0)
 
     def probe(name: str, options: dict, seed: int):
-        s = ProbeSettings(**{**settings.to_dict(), "backend": name, "seed": seed, name: options})
+        extra = {name: options} if name != "hf" else {}
+        s = ProbeSettings(**{**settings.to_dict(), "backend": name, "seed": seed, **extra})
         backend = open_backend(name, s.backend_options(), entry, s.batch_size)
         with tempfile.TemporaryDirectory() as shards:
             start = time.perf_counter()

@@ -96,3 +96,19 @@ def test_missing_vllm_names_the_install_command(monkeypatch):
 def test_server_backend_needs_an_api_base():
     with pytest.raises(ValueError, match=r"memory\.probe\.server\.api_base"):
         open_backend("server", {}, {"name": "m", "path": "."}, 1)
+
+
+def test_gpu_check_script_skips_cleanly_without_cuda(capsys, monkeypatch):
+    import importlib.util
+    from pathlib import Path
+
+    import torch
+
+    path = Path(__file__).resolve().parents[2] / "bench/gpu_check_probe.py"
+    spec = importlib.util.spec_from_file_location("gpu_check_probe", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr("sys.argv", ["gpu_check_probe.py", "--model", "m"])
+    module.main()
+    assert "skipped (no CUDA device)" in capsys.readouterr().out
