@@ -153,6 +153,17 @@ def test_stop_on_hit_keeps_greedy_hits_and_marks_truncation(tiny):
     assert len(early[0][0].text) < len(full[0][0].text)  # the sample really ended early
 
 
+def test_sampled_hits_are_the_same_with_stop_on_hit(tiny, tmp_path):
+    letters = facts().with_columns(pl.Series("answers", [["e"], ["a"], ["o"], ["t"], ["zz"]]))
+    plain = run_probe(Counting(*tiny), letters, TEMPLATES, ALIASES, SETTINGS, tmp_path / "a", "m")
+    early = ProbeSettings(**{**SETTINGS.to_dict(), "stop_on_hit": True, "raw_min_facts": 5})
+    stopped = run_probe(Counting(*tiny), letters, TEMPLATES, ALIASES, early, tmp_path / "b", "m")
+    assert plain["hits"].sum() > 0
+    assert plain["hits"].to_list() == stopped["hits"].to_list()
+    finish = [f for row in stopped["finish"].drop_nulls().to_list() for f in row]
+    assert "hit" in finish
+
+
 def test_backend_identity_is_part_of_the_shard_key(tiny, tmp_path):
     run_probe(Counting(*tiny), facts(), TEMPLATES, ALIASES, SETTINGS, tmp_path, "m")
 

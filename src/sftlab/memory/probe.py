@@ -206,11 +206,14 @@ def run_probe(
         "aliases": aliases.digest,
     }
     keep = raw_facts(facts["fact_id"].to_list(), settings.raw_fraction, settings.raw_min_facts)
+    # the seed ignores stop_on_hit, so a run with it draws the same samples up to each hit (hf)
+    seed_context = {**context, "settings": {**context["settings"], "stop_on_hit": None}}
     plan = []
     for index, shard in enumerate(shards(facts, settings.shard_facts)):
         ids = shard["fact_id"].to_list()
         key = stable_id(context, ids, sorted(keep.intersection(ids)))
-        plan.append((shard, shard_path(shard_dir, index, key), int(key[:8], 16)))
+        seed = int(stable_id(seed_context, ids)[:8], 16)
+        plan.append((shard, shard_path(shard_dir, index, key), seed))
     todo = [(s, p, seed) for s, p, seed in plan if not p.exists()]
     n_templates = {rel: len(t) for rel, t in templates.by_relation.items()}
     prompts = sum(n_templates[r] for s, _, _ in todo for r in s["relation"].to_list())
