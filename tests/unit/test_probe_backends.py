@@ -112,3 +112,18 @@ def test_gpu_check_script_skips_cleanly_without_cuda(capsys, monkeypatch):
     monkeypatch.setattr("sys.argv", ["gpu_check_probe.py", "--model", "m"])
     module.main()
     assert "skipped (no CUDA device)" in capsys.readouterr().out
+
+
+def test_job_resources_follow_the_backend():
+    from sftlab.memory.backends import job_env, job_gpus, job_settings
+
+    memory = {
+        "probe": {"backend": "hf", "estimator": "sample", "samples": 10},
+        "probe_overrides": {
+            "big": {"backend": "vllm", "vllm": {"tensor_parallel_size": 4}},
+            "far": {"backend": "server"},
+        },
+    }
+    assert job_settings(memory, "small") == {"backend": "hf", "samples": 10}
+    assert [job_gpus(memory, m) for m in ("small", "big", "far")] == [1, 4, 0]
+    assert [job_env(memory, m) for m in ("small", "big", "far")] == ["gpu", "vllm", "gpu"]

@@ -15,6 +15,7 @@
 # from the DAG at parse time: its set holds every fact the level has (never padded from other levels),
 # the sidecar and the summary flag it `short`, and a level with no training facts at all fails its
 # sample_memory_set job with a message (restrict memory.train_levels to skip it).
+import sftlab.memory.backends as probe_backends
 import sftlab.memory.plan as memory_plan
 
 MEMORY = config["memory"]
@@ -51,26 +52,6 @@ if "RUN_STATS" in globals():
     RUN_STATS.append(lambda: memory_plan.stats_files(MEMORY))
 
 
-def get_probe_settings(wildcards):
-    """memory.probe with the model's probe_overrides, less the estimator choice."""
-    merged = {**MEMORY["probe"], **MEMORY["probe_overrides"].get(wildcards.model, {})}
-    return {
-        k: v for k, v in merged.items() if k not in ("estimator", "compare_estimators")
-    }
-
-
-def get_probe_gpus(wildcards):
-    settings = get_probe_settings(wildcards)
-    if settings["backend"] == "vllm":
-        return settings["vllm"].get("tensor_parallel_size", 1)
-    return 0 if settings["backend"] == "server" else 1  # a server holds its own GPUs
-
-
-def get_probe_env(wildcards):
-    vllm = get_probe_settings(wildcards)["backend"] == "vllm"
-    return "../../envs/vllm.yaml" if vllm else "../../envs/gpu.yaml"
-
-
 rule probe_memory:
     input:
         facts="results/data/entityquestions.parquet",
@@ -86,13 +67,13 @@ rule probe_memory:
     benchmark:
         "benchmarks/probe_memory/{model}.tsv"
     conda:
-        get_probe_env
+        lambda w: f"../../envs/{probe_backends.job_env(MEMORY, w.model)}.yaml"
     threads: 2
     resources:
-        gpu=get_probe_gpus,
+        gpu=lambda w: probe_backends.job_gpus(MEMORY, w.model),
     params:
         model=get_model_entry,
-        settings=get_probe_settings,
+        settings=lambda w: probe_backends.job_settings(MEMORY, w.model),
         match=QA_MATCH,
         shard_dir=lambda w: f"results/memory/{w.model}/_probe_shards",
     script:

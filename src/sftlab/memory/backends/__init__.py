@@ -81,3 +81,25 @@ def open_backend(
         served = model_entry.get("hub_id") or model_entry.get("path")  # what vllm serve calls it
         return ServerBackend(**{"model": served, **options})
     raise ValueError(f"memory.probe.backend: unknown backend {name!r}; known: {list(BACKENDS)}")
+
+
+def job_settings(memory: dict[str, Any], model: str) -> dict[str, Any]:
+    """The probe_memory job's settings: memory.probe with the model's probe_overrides, less the
+    estimator choice (which selects rules, not samples).
+    """
+    merged = {**memory["probe"], **memory["probe_overrides"].get(model, {})}
+    return {k: v for k, v in merged.items() if k not in ("estimator", "compare_estimators")}
+
+
+def job_gpus(memory: dict[str, Any], model: str) -> int:
+    """GPUs the job holds: vllm splits the model over tensor_parallel_size; a server has its own."""
+    settings = job_settings(memory, model)
+    backend = settings.get("backend", "hf")
+    if backend == "vllm":
+        return int(settings.get("vllm", {}).get("tensor_parallel_size", 1))
+    return 0 if backend == "server" else 1
+
+
+def job_env(memory: dict[str, Any], model: str) -> str:
+    """The envs/ file the job runs in: vLLM pins its own torch, so it has its own."""
+    return "vllm" if job_settings(memory, model).get("backend") == "vllm" else "gpu"
