@@ -1,54 +1,46 @@
-"""Memory probing throughput: the batched probe against a naive loop (one prompt, one generate call
-per sample), in completions per second, and their ratio (target >= 10x on 2 CPU cores).
+"""Memory probing throughput by backend, in completions per second, on the same facts and settings:
+the hf backend (transformers generate, batched), hf with stop-on-hit, and the server backend against
+a local `transformers serve` (the `transformers[serving]` extra); ratios to plain hf. Target:
+stop-on-hit >= 1.5x on the demo model.
 
-Uses the demo model (results/demo/model) and demo facts (results/data/entityquestions.parquet) when
-they exist, else a random Llama of the demo's shape (4 layers, width 192) and invented subjects. The
-naive loop runs on a subset of the prompts (it is slow); both use the same templates and settings.
+Uses the demo model (results/demo/model) and demo facts (results/data/entityquestions.parquet)
+when they exist, else a random Llama of the demo's shape (4 layers, width 192) and invented
+subjects (which it never completes with their object, so stop-on-hit has nothing to stop).
 
-    .venv/bin/python bench/bench_probe.py [--facts 60] [--naive-prompts 12] [--threads 2]
+    .venv/bin/python bench/bench_probe.py [--facts 60] [--threads 2] [--no-server]
 """
 
 from __future__ import annotations
 
 import argparse
-import functools
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import polars as pl
 import torch
 
-from sftlab.generate import generate
-from sftlab.memory.probe import ProbeSettings, prompts_of, run_probe
+from sftlab.memory.backends import open_backend
+from sftlab.memory.probe import ProbeSettings, run_probe
 from sftlab.memory.templates import load_aliases, load_templates
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO_MODEL = REPO / "results/demo/model"
 DEMO_FACTS = REPO / "results/data/entityquestions.parquet"
-TARGET_RATIO = 10.0
+TARGET_STOP_ON_HIT = 1.5
+sys.path.insert(0, str(REPO / "tests"))
 
 
-def load(facts_wanted: int):
-    templates = load_templates(REPO / "config/templates/demo.yaml")
+def load(facts_wanted: int, folder: Path) -> tuple[dict, pl.DataFrame, str]:
+    """A model entry and facts: the demo's, or a random demo-shaped model saved to `folder`."""
     if DEMO_MODEL.is_dir() and DEMO_FACTS.is_file():
-        from sftlab.models import load_model
-
-        model, tokenizer = load_model({"name": "demo", "path": str(DEMO_MODEL)}, device="cpu")
         facts = pl.read_parquet(DEMO_FACTS).filter(pl.col("split") == "train")
-        return (
-            model,
-            tokenizer,
-            facts.sample(min(facts_wanted, facts.height), seed=0),
-            templates,
-            "demo model",
-        )
-    sys.path.insert(0, str(REPO / "tests"))
-    from helpers_engine import build_model, build_tokenizer
+        entry = {"name": "demo", "path": str(DEMO_MODEL), "kind": "base"}
+        return entry, facts.sample(min(facts_wanted, facts.height), seed=0), "demo model"
+    from helpers_engine import entry, save_model_dir
 
-    tokenizer = build_tokenizer()
-    model = build_model(tokenizer, hidden=192, layers=4)
-    relations = sorted(templates.by_relation)
+    relations = sorted(load_templates(REPO / "config/templates/demo.yaml").by_relation)
     facts = pl.DataFrame(
         {
             "fact_id": [f"f{i}" for i in range(facts_wanted)],
@@ -57,78 +49,71 @@ def load(facts_wanted: int):
             "answers": [["Vemor"]] * facts_wanted,
         }
     )
-    return model, tokenizer, facts, templates, "random demo-shaped model"
+    model = save_model_dir(folder / "model", hidden=192, layers=4)
+    return entry(model), facts, "random demo-shaped model"
 
 
-@torch.inference_mode()
-def naive(model, tokenizer, prompts: list[str], settings: ProbeSettings) -> int:
-    """One generate call per sample, one prompt at a time: what a first implementation does."""
-    done = 0
-    for prompt in prompts:
-        ids = tokenizer(prompt, return_tensors="pt")
-        for _ in range(settings.samples):
-            model.generate(
-                **ids,
-                do_sample=True,
-                temperature=settings.temperature,
-                top_k=0,
-                max_new_tokens=settings.max_new_tokens,
-                pad_token_id=tokenizer.pad_token_id or tokenizer.eos_token_id,
-            )
-            done += 1
-    return done
+def timed(backend, facts, settings: ProbeSettings, folder: Path) -> tuple[float, pl.DataFrame]:
+    templates = load_templates(REPO / "config/templates/demo.yaml")
+    aliases = load_aliases(REPO / "config/aliases/demo.yaml")
+    with tempfile.TemporaryDirectory(dir=folder) as shards:
+        start = time.perf_counter()
+        table = run_probe(backend, facts, templates, aliases, settings, shards, "bench")
+        seconds = time.perf_counter() - start
+    return int(table["samples"].sum()) / seconds, table
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--facts", type=int, default=60)
-    parser.add_argument("--naive-prompts", type=int, default=12)
     parser.add_argument("--samples", type=int, default=10)
-    parser.add_argument("--max-new-tokens", type=int, default=8)
+    parser.add_argument("--max-new-tokens", type=int, default=8)  # the demo config's
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--server-facts", type=int, default=12, help="the server arm is slow")
+    parser.add_argument("--no-server", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    model, tokenizer, facts, templates, what = load(args.facts)
-    aliases = load_aliases(REPO / "config/aliases/demo.yaml")
-    settings = ProbeSettings(
-        samples=args.samples,
-        max_new_tokens=args.max_new_tokens,
-        batch_size=args.batch_size,
-        shard_facts=10**9,
-        raw_fraction=0.0,
-    )
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as shards:
-        start = time.perf_counter()
-        table = run_probe(
-            functools.partial(generate, model, tokenizer),
-            facts,
-            templates,
-            aliases,
-            settings,
-            shards,
-            "bench",
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        entry, facts, what = load(args.facts, folder)
+        common = dict(
+            samples=args.samples,
+            max_new_tokens=args.max_new_tokens,
+            batch_size=args.batch_size,
+            shard_facts=10**9,
+            raw_fraction=0.0,
+            raw_min_facts=0,
         )
-        batched_s = time.perf_counter() - start
-    batched = int(table["samples"].sum())
-    prompts = prompts_of(facts, templates)["prompt"].to_list()[: args.naive_prompts]
-    start = time.perf_counter()
-    naive_done = naive(model, tokenizer, prompts, settings)
-    naive_s = time.perf_counter() - start
-    batched_rate, naive_rate = batched / batched_s, naive_done / naive_s
-    print(
-        f"model: {what}; {args.threads} threads; {settings.samples} samples x "
-        f"{settings.max_new_tokens} new tokens; batch {settings.batch_size} sequences"
-    )
-    print(f"batched probe: {batched} completions in {batched_s:.1f} s = {batched_rate:.0f} /s")
-    print(f"naive loop:    {naive_done} completions in {naive_s:.1f} s = {naive_rate:.1f} /s")
-    ratio = batched_rate / naive_rate
-    print(
-        f"ratio: {ratio:.1f}x (target >= {TARGET_RATIO:.0f}x: "
-        f"{'met' if ratio >= TARGET_RATIO else 'NOT met'})"
-    )
+        hf = open_backend("hf", {}, entry, args.batch_size)
+        print(f"model: {what}; {facts.height} facts; {args.threads} threads; {common}")
+        base, plain = timed(hf, facts, ProbeSettings(**common), folder)
+        print(f"hf:              {base:8.1f} completions/s")
+        rate, early = timed(hf, facts, ProbeSettings(**common, stop_on_hit=True), folder)
+        ratio = rate / base
+        same = plain["hits"].to_list() == early["hits"].to_list()
+        met = "met" if ratio >= TARGET_STOP_ON_HIT else "NOT met"
+        hit_rate = plain["hits"].sum() / plain["samples"].sum()
+        print(
+            f"hf stop-on-hit:  {rate:8.1f} completions/s  ratio {ratio:.2f}x "
+            f"(target >= {TARGET_STOP_ON_HIT}x: {met}); hits identical to plain hf: {same}; "
+            f"hit rate {hit_rate:.2f}"
+        )
+        if args.no_server:
+            return
+        from helpers_server import sampling_body, transformers_serve
+
+        small = facts.head(args.server_facts)
+        local, _ = timed(hf, small, ProbeSettings(**common), folder)
+        with transformers_serve(Path(entry["path"]), folder / "serve.log") as api_base:
+            options = {"api_base": api_base, "extra_body": sampling_body(Path(entry["path"]))}
+            settings = ProbeSettings(**common, backend="server", server=options)
+            server = open_backend("server", settings.backend_options(), entry, args.batch_size)
+            rate, _ = timed(server, small, settings, folder)
+        print(
+            f"server ({small.height} facts, transformers serve, CPU): {rate:8.1f} completions/s  "
+            f"ratio {rate / local:.2f}x to hf on the same facts ({local:.1f}/s)"
+        )
 
 
 if __name__ == "__main__":

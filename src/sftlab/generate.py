@@ -9,8 +9,10 @@ has finished.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase, StoppingCriteria
@@ -19,29 +21,52 @@ from transformers import set_seed as hf_set_seed
 log = logging.getLogger(__name__)
 
 
-class StopOnStrings(StoppingCriteria):
-    """Marks a row done once its generated text (after the prompt) contains any stop string.
+class RowStop(StoppingCriteria):
+    """Marks a row done once its generated text (after the prompt) contains a stop string, or once
+    `done(row, text)` says so (stop-on-hit); remembers why each row stopped.
 
     Returns one flag per row, so transformers pads finished rows and stops when all are done.
     """
 
-    def __init__(self, tokenizer: PreTrainedTokenizerBase, stop: Sequence[str], prompt_len: int):
+    def __init__(
+        self,
+        tokenizer: PreTrainedTokenizerBase,
+        stop: Sequence[str],
+        prompt_len: int,
+        done: Callable[[int, str], bool] | None = None,
+    ):
         self.tokenizer = tokenizer
         self.stop = [s for s in stop if s]
         self.prompt_len = prompt_len
+        self.check = done
         self.done: torch.Tensor | None = None
+        self.reason: dict[int, str] = {}
 
     def __call__(self, input_ids: torch.LongTensor, scores, **kwargs) -> torch.BoolTensor:
         if self.done is None:
             self.done = torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
-        if not self.stop:
+        if not self.stop and self.check is None:
             return self.done
-        for row in torch.nonzero(~self.done).flatten().tolist():
-            new = input_ids[row, self.prompt_len :]
-            text = self.tokenizer.decode(new, skip_special_tokens=True)
+        rows = torch.nonzero(~self.done).flatten().tolist()
+        # one batched decode per step: per-row decode calls cost more than the tiny model's step
+        texts = self.tokenizer.batch_decode(
+            input_ids[rows, self.prompt_len :], skip_special_tokens=True
+        )
+        for row, text in zip(rows, texts, strict=True):
             if any(s in text for s in self.stop):
-                self.done[row] = True
+                self.reason[row] = "stop"
+            elif self.check is not None and self.check(row, text):
+                self.reason[row] = "hit"
+            else:
+                continue
+            self.done[row] = True
         return self.done.clone()
+
+
+@dataclass(frozen=True)
+class Completion:
+    text: str
+    finish: str  # "stop": EOS or a stop string; "hit": `done` ended it; "length": max_new_tokens
 
 
 def cut_at_stop(text: str, stop: Sequence[str]) -> str:
@@ -53,8 +78,18 @@ def cut_at_stop(text: str, stop: Sequence[str]) -> str:
     return text[:end]
 
 
-@torch.inference_mode()
 def generate(
+    model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, prompts: Sequence[str], **kwargs
+) -> list[list[str]]:
+    """Continue each prompt; return, per prompt in input order, `num_samples` completion texts.
+
+    Keyword arguments as `complete`'s.
+    """
+    return [[c.text for c in row] for row in complete(model, tokenizer, prompts, **kwargs)]
+
+
+@torch.inference_mode()
+def complete(
     model: PreTrainedModel,
     tokenizer: PreTrainedTokenizerBase,
     prompts: Sequence[str],
@@ -69,13 +104,17 @@ def generate(
     batch_size: int = 64,
     seed: int = 0,
     on_batch: Callable[[int], None] | None = None,
-) -> list[list[str]]:
+    done: Callable[[int, str], bool] | None = None,
+) -> list[list[Completion]]:
     """Continue each prompt; return, per prompt in input order, `num_samples` completions.
 
     batch_size counts sequences (prompts x samples) per forward pass. Prompts are sorted by token
     length (longest first, so an out-of-memory error shows up on the first batch), left-padded, and
     each completion is cut at its first stop string. Sampling is seeded once with `seed`; results
     are reproducible for the same prompts and settings. `on_batch(n_prompts)` reports progress.
+    `done(prompt_index, text)`, checked after every token, ends a row early (stop-on-hit); a row
+    that ends keeps drawing tokens in lockstep (padded), so the random stream of the other rows,
+    and hence their samples, do not depend on it.
     """
     if not prompts:
         return []
@@ -92,7 +131,8 @@ def generate(
         sampling.update(temperature=temperature, top_p=top_p, top_k=top_k)
     else:
         sampling.update(temperature=None, top_p=None, top_k=None)
-    results: list[list[str]] = [[] for _ in prompts]
+    results: list[list[Completion]] = [[] for _ in prompts]
+    ends = {tokenizer.eos_token_id, pad_id}
     for start in range(0, len(order), per_batch):
         idx = order[start : start + per_batch]
         rows = [encoded[i] for i in idx for _ in range(num_samples)]
@@ -102,7 +142,10 @@ def generate(
         for r, ids in enumerate(rows):
             input_ids[r, width - len(ids) :] = torch.tensor(ids)
             attention[r, width - len(ids) :] = 1
-        criterion = StopOnStrings(tokenizer, stop, width)
+        row_done = None
+        if done is not None:
+            row_done = functools.partial(_row_done, done, idx, num_samples)
+        criterion = RowStop(tokenizer, stop, width, row_done)
         out = model.generate(
             input_ids=input_ids.to(device),
             attention_mask=attention.to(device),
@@ -112,9 +155,20 @@ def generate(
             eos_token_id=tokenizer.eos_token_id,
             **sampling,
         )
-        texts = tokenizer.batch_decode(out[:, width:], skip_special_tokens=True)
+        new = out[:, width:]
+        texts = tokenizer.batch_decode(new, skip_special_tokens=True)
         for r, text in enumerate(texts):
-            results[idx[r // num_samples]].append(cut_at_stop(text, stop))
+            finish = criterion.reason.get(r)
+            if finish is None:
+                ended = any(t in ends for t in new[r].tolist())
+                finish = "stop" if ended else "length"
+            results[idx[r // num_samples]].append(Completion(cut_at_stop(text, stop), finish))
         if on_batch is not None:
             on_batch(len(idx))
     return results
+
+
+def _row_done(
+    done: Callable[[int, str], bool], idx: list[int], num_samples: int, row: int, text: str
+) -> bool:
+    return done(idx[row // num_samples], text)

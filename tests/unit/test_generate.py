@@ -2,7 +2,7 @@ import pytest
 import torch
 from helpers_engine import build_model, build_tokenizer
 
-from sftlab.generate import StopOnStrings, cut_at_stop, generate
+from sftlab.generate import RowStop, cut_at_stop, generate
 
 PROMPTS = [
     "The capital of",
@@ -46,7 +46,7 @@ def test_stop_criterion_flags_rows_independently(lm):
     rows = [prompt + tokenizer(" red\n")["input_ids"], prompt + tokenizer(" red")["input_ids"]]
     width = max(map(len, rows))
     ids = torch.tensor([r + [tokenizer.pad_token_id] * (width - len(r)) for r in rows])
-    done = StopOnStrings(tokenizer, ["\n"], len(prompt))(ids, None)
+    done = RowStop(tokenizer, ["\n"], len(prompt))(ids, None)
     assert done.tolist() == [True, False]
 
 

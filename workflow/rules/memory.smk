@@ -15,6 +15,7 @@
 # from the DAG at parse time: its set holds every fact the level has (never padded from other levels),
 # the sidecar and the summary flag it `short`, and a level with no training facts at all fails its
 # sample_memory_set job with a message (restrict memory.train_levels to skip it).
+import sftlab.memory.backends as probe_backends
 import sftlab.memory.plan as memory_plan
 
 MEMORY = config["memory"]
@@ -66,20 +67,13 @@ rule probe_memory:
     benchmark:
         "benchmarks/probe_memory/{model}.tsv"
     conda:
-        "../../envs/gpu.yaml"
+        lambda w: f"../../envs/{probe_backends.job_env(MEMORY, w.model)}.yaml"
     threads: 2
     resources:
-        gpu=1,
+        gpu=lambda w: probe_backends.job_gpus(MEMORY, w.model),
     params:
         model=get_model_entry,
-        settings=lambda w: {
-            k: v
-            for k, v in {
-                **MEMORY["probe"],
-                **MEMORY["probe_overrides"].get(w.model, {}),
-            }.items()
-            if k not in ("estimator", "compare_estimators")
-        },
+        settings=lambda w: probe_backends.job_settings(MEMORY, w.model),
         match=QA_MATCH,
         shard_dir=lambda w: f"results/memory/{w.model}/_probe_shards",
     script:

@@ -1,12 +1,12 @@
 """Probe a base model's memory of each fact: hits per (fact, template) over sampled completions.
 
 Inputs: facts (EntityQuestions contract), templates, aliases, the model folder (local models).
-Outputs: probe (fact_id, relation, template_id, hits, samples), raw (raw samples of a fraction of
-facts), meta (settings, versions, throughput). Shards under params.shard_dir make a killed run
+Outputs: probe (fact_id, relation, template_id, hits, samples), raw (raw samples and how each
+ended, for a share of the facts), meta (settings, backend, versions, throughput). The backend
+(hf, vllm, server) is memory.probe.backend. Shards under params.shard_dir make a killed run
 resumable; they are removed once the outputs are written.
 """
 
-import functools
 import logging
 import shutil
 import time
@@ -15,13 +15,12 @@ import polars as pl
 import torch
 
 from sftlab.evaluate.match import MatchSettings
-from sftlab.generate import generate
 from sftlab.io import provenance, write_json, write_parquet
 from sftlab.logs import setup_logging
+from sftlab.memory.backends import open_backend
 from sftlab.memory.levels import probe_subsets
 from sftlab.memory.probe import ProbeSettings, model_key, run_probe
 from sftlab.memory.templates import load_aliases, load_templates
-from sftlab.models import load_model
 
 log = logging.getLogger("probe_memory")
 
@@ -34,10 +33,13 @@ def main(smk) -> None:
     templates = load_templates(smk.input.templates)
     templates.check_covers(facts["relation"].unique())
     aliases = load_aliases(smk.input.aliases, MatchSettings.from_dict(smk.params.match))
-    model, tokenizer = load_model(smk.params.model)
+    backend = open_backend(
+        settings.backend, settings.backend_options(), smk.params.model, settings.batch_size
+    )
+    log.info("backend %s", backend.identity())
     start = time.perf_counter()
     table = run_probe(
-        functools.partial(generate, model, tokenizer),
+        backend,
         facts,
         templates,
         aliases,
@@ -46,8 +48,10 @@ def main(smk) -> None:
         model_key(smk.params.model),
     )
     seconds = time.perf_counter() - start
-    write_parquet(smk.output.probe, table.drop("raw"))
-    write_parquet(smk.output.raw, table.filter(pl.col("raw").is_not_null()))
+    write_parquet(smk.output.probe, table.drop("raw", "finish"))
+    raw = table.filter(pl.col("raw").is_not_null())
+    write_parquet(smk.output.raw, raw)
+    log.info("raw samples kept for %d facts", raw["fact_id"].n_unique())
     completions = int(table["samples"].sum())
     peak = torch.cuda.max_memory_allocated() / 2**30 if torch.cuda.is_available() else None
     log.info(
@@ -56,6 +60,7 @@ def main(smk) -> None:
     meta = {
         "model": smk.params.model,
         "settings": settings.to_dict(),
+        "backend": backend.identity(),
         "templates": {"version": templates.version, "digest": templates.digest},
         "aliases": {"version": aliases.version, "digest": aliases.digest},
         "facts": facts.height,

@@ -1,17 +1,20 @@
 """Multi-template complementation (arXiv 2409.15825): how often a base model completes each template
 of a fact with its object. Sampled, batched, sharded and resumable.
 
-Every (fact, template) prompt is completed `samples` times at `temperature` (all samples of a prompt
-in one batch, prompts length-sorted, rows stopping at EOS) and a sample is a hit when it contains
-the object or an alias (sftlab.evaluate.match.is_hit, the matcher of evaluate_qa). Facts are cut
+Every (fact, template) prompt is completed `samples` times at `temperature` by a backend
+(sftlab.memory.backends: hf, vllm or server) and a sample is a hit when it contains the object or
+an alias (sftlab.evaluate.match.is_hit, the matcher of evaluate_qa). With `stop_on_hit` a sample
+ends as soon as its hit is decided; the raw record says so (finish "hit"). Facts are cut
 into shards; each finished shard is written atomically under a key that hashes everything its result
 depends on (settings, model, templates, aliases, matcher, the shard's facts), so a re-run after a
-kill skips finished shards and changed settings never reuse stale ones.
+kill skips finished shards and changed settings never reuse stale ones. The backend's identity
+(name, library version, options that change samples) is part of the key.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -22,11 +25,13 @@ import polars as pl
 from sftlab.evaluate.match import MatchSettings, is_hit
 from sftlab.io import stable_id, write_parquet
 from sftlab.logs import Progress
+from sftlab.memory.backends import Backend, SamplingRequest
+from sftlab.memory.backends.hits import HitTest
 from sftlab.memory.templates import Aliases, Templates, render, template_id
 
 log = logging.getLogger(__name__)
 
-SHARD_FORMAT = 1  # bump when the shard's content or meaning changes, to invalidate old shards
+SHARD_FORMAT = 2  # bump when the shard's content or meaning changes, to invalidate old shards
 PROBE_SCHEMA = {
     "fact_id": pl.String,
     "relation": pl.String,
@@ -34,6 +39,7 @@ PROBE_SCHEMA = {
     "hits": pl.Int16,
     "samples": pl.Int16,
     "raw": pl.List(pl.String),
+    "finish": pl.List(pl.String),  # per raw sample: stop (EOS, stop string), hit, length
 }
 
 
@@ -45,15 +51,16 @@ class ProbeSettings:
     top_k: int = 0  # paper: unstated; 0 = no top-k truncation (pure temperature sampling)
     max_new_tokens: int = 32  # paper: 32
     stop: tuple[str, ...] = ()  # stop strings ending a sample early; paper: none
-    batch_size: int = 256  # sequences (prompts x samples) per forward pass
+    stop_on_hit: bool = False  # end a sample once it is a hit; hits unchanged, raw samples shorter
+    backend: str = "hf"  # hf | vllm | server (sftlab.memory.backends)
+    batch_size: int = 256  # hf: sequences (prompts x samples) per forward pass
     seed: int = 0
     shard_facts: int = 1000  # facts per resumable shard
-    raw_fraction: float = (
-        0.01  # share of facts whose raw samples are kept, chosen by hashing fact_id
-    )
-    match: dict[str, Any] = field(
-        default_factory=dict
-    )  # sftlab.evaluate.match.MatchSettings fields
+    raw_fraction: float = 0.01  # share of facts whose raw samples are kept (by fact_id hash)
+    raw_min_facts: int = 20  # but at least this many (all facts of a smaller set)
+    match: dict[str, Any] = field(default_factory=dict)  # evaluate.match.MatchSettings fields
+    vllm: dict[str, Any] = field(default_factory=dict)  # VLLMBackend options
+    server: dict[str, Any] = field(default_factory=dict)  # ServerBackend options
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ProbeSettings:
@@ -66,14 +73,35 @@ class ProbeSettings:
         return asdict(self)
 
     def result_key(self) -> dict[str, Any]:
-        """Settings that change results: all but the shard size (the shard's facts are keyed)."""
+        """Settings that change results, less the shard size (the shard's facts are keyed), the raw
+        share (the shard's kept facts are keyed) and the backend's options (its identity is).
+        """
         out = self.to_dict()
-        del out["shard_facts"]
+        for name in (
+            "shard_facts",
+            "raw_fraction",
+            "raw_min_facts",
+            "batch_size",
+            "vllm",
+            "server",
+        ):
+            del out[name]
         return out
 
+    def backend_options(self) -> dict[str, Any]:
+        options = {"hf": {}, "vllm": self.vllm, "server": self.server}[self.backend]
+        return {**options, **({"match": self.match_settings()} if self.backend != "hf" else {})}
 
-def keeps_raw(fact_id: str, fraction: float) -> bool:
-    return int(stable_id("raw", fact_id), 16) < fraction * 16**16
+    def match_settings(self) -> MatchSettings:
+        return MatchSettings.from_dict(self.match)
+
+
+def raw_facts(fact_ids: list[str], fraction: float, minimum: int) -> set[str]:
+    """Facts whose raw samples are kept: the first max(fraction x facts, minimum) by a hash of
+    fact_id, so the choice is stable, spread over relations, and never empty on a small fact set.
+    """
+    ranked = sorted(fact_ids, key=lambda f: stable_id("raw", f))
+    return set(ranked[: max(math.ceil(fraction * len(ranked)), minimum)])
 
 
 def prompts_of(facts: pl.DataFrame, templates: Templates) -> pl.DataFrame:
@@ -104,46 +132,41 @@ def shard_path(shard_dir: Path, index: int, key: str) -> Path:
     return shard_dir / f"shard{index:05d}_{key}.parquet"
 
 
-Generate = Callable[..., list[list[str]]]
-
-
 def probe_shard(
-    generate: Generate,
+    backend: Backend,
     facts: pl.DataFrame,
     templates: Templates,
     aliases: Aliases,
     settings: ProbeSettings,
     seed: int,
+    keep_raw: set[str],
     on_batch: Callable[[int], None] | None = None,
 ) -> pl.DataFrame:
-    """Hits per (fact, template) for one shard; `generate` is sftlab.generate.generate, model
-    bound.
-    """
+    """Hits per (fact, template) for one shard, with raw samples of the facts in `keep_raw`."""
     table = prompts_of(facts, templates)
-    match = MatchSettings.from_dict(settings.match)
+    match = settings.match_settings()
     gold = {row["fact_id"]: aliases.expand(row["answers"]) for row in facts.iter_rows(named=True)}
-    completions = generate(
-        table["prompt"].to_list(),
-        max_new_tokens=settings.max_new_tokens,
-        num_samples=settings.samples,
-        do_sample=True,
+    fact_ids = table["fact_id"].to_list()
+    golds = [gold[f] for f in fact_ids]
+    request = SamplingRequest(
+        prompts=table["prompt"].to_list(),
+        gold=golds,
+        samples=settings.samples,
         temperature=settings.temperature,
         top_p=settings.top_p,
         top_k=settings.top_k,
-        stop=list(settings.stop),
-        batch_size=settings.batch_size,
+        max_new_tokens=settings.max_new_tokens,
+        stop=settings.stop,
         seed=seed,
-        on_batch=on_batch,
+        stop_on_hit=settings.stop_on_hit,
+        hit_tests=[HitTest(g, match) for g in golds] if settings.stop_on_hit else (),
     )
-    fact_ids = table["fact_id"].to_list()
+    completions = backend.sample(request, on_batch)
     hits = [
-        sum(is_hit(s, gold[f], match) for s in samples)
-        for f, samples in zip(fact_ids, completions, strict=True)
+        sum(is_hit(s.text, g, match) for s in samples)
+        for g, samples in zip(golds, completions, strict=True)
     ]
-    raw = [
-        samples if keeps_raw(f, settings.raw_fraction) else None
-        for f, samples in zip(fact_ids, completions, strict=True)
-    ]
+    rows = list(zip(completions, [f in keep_raw for f in fact_ids], strict=True))
     return pl.DataFrame(
         {
             "fact_id": fact_ids,
@@ -151,14 +174,15 @@ def probe_shard(
             "template_id": table["template_id"],
             "hits": hits,
             "samples": [settings.samples] * table.height,
-            "raw": raw,
+            "raw": [[s.text for s in c] if k else None for c, k in rows],
+            "finish": [[s.finish for s in c] if k else None for c, k in rows],
         },
         schema=PROBE_SCHEMA,
     )
 
 
 def run_probe(
-    generate: Generate,
+    backend: Backend,
     facts: pl.DataFrame,
     templates: Templates,
     aliases: Aliases,
@@ -169,36 +193,46 @@ def run_probe(
     """Probe every fact, shard by shard, reusing finished shards; return the concatenated table.
 
     `facts` needs fact_id, relation, subject, answers. Shards whose key no longer matches (changed
-    settings, model, templates, aliases) are ignored and removed at the end.
+    settings, backend, model, templates, aliases) are ignored and removed at the end.
     """
     shard_dir = Path(shard_dir)
     shard_dir.mkdir(parents=True, exist_ok=True)
     context = {
         "format": SHARD_FORMAT,
         "settings": settings.result_key(),
+        "backend": backend.identity(),
         "model": model_key,
         "templates": templates.digest,
         "aliases": aliases.digest,
     }
+    keep = raw_facts(facts["fact_id"].to_list(), settings.raw_fraction, settings.raw_min_facts)
+    # the seed ignores stop_on_hit, so a run with it draws the same samples up to each hit (hf)
+    seed_context = {**context, "settings": {**context["settings"], "stop_on_hit": None}}
     plan = []
     for index, shard in enumerate(shards(facts, settings.shard_facts)):
         ids = shard["fact_id"].to_list()
-        key = stable_id(context, ids)
-        plan.append((shard, shard_path(shard_dir, index, key), int(key[:8], 16)))
+        key = stable_id(context, ids, sorted(keep.intersection(ids)))
+        seed = int(stable_id(seed_context, ids)[:8], 16)
+        plan.append((shard, shard_path(shard_dir, index, key), seed))
     todo = [(s, p, seed) for s, p, seed in plan if not p.exists()]
     n_templates = {rel: len(t) for rel, t in templates.by_relation.items()}
     prompts = sum(n_templates[r] for s, _, _ in todo for r in s["relation"].to_list())
     log.info(
-        "probe: %d facts in %d shard(s), %d already finished; %d prompts x %d samples to generate",
+        "probe (%s): %d facts in %d shard(s), %d already finished; %d prompts x %d samples to "
+        "generate; raw samples kept for %d facts",
+        settings.backend,
         facts.height,
         len(plan),
         len(plan) - len(todo),
         prompts,
         settings.samples,
+        len(keep),
     )
     progress = Progress(prompts, "probe", unit="prompts", logger=log)
     for shard, path, seed in todo:
-        table = probe_shard(generate, shard, templates, aliases, settings, seed, progress.update)
+        table = probe_shard(
+            backend, shard, templates, aliases, settings, seed, keep, progress.update
+        )
         write_parquet(path, table)
         log.info("probe: wrote %s (%d facts); %s", path.name, shard.height, progress.line())
     wanted = {p for _, p, _ in plan}

@@ -1,0 +1,129 @@
+"""Backend plumbing without an engine: the completions client's retries and `n` fallback against a
+stdlib server, stop-on-hit's hit test and stop strings, and the missing-vLLM message."""
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from sftlab.evaluate.match import MatchSettings, is_hit
+from sftlab.llm.completions import CompletionsClient
+from sftlab.memory.backends import open_backend
+from sftlab.memory.backends.hits import HitTest, stop_strings
+from sftlab.memory.backends.server import _sample
+
+
+class Completions(BaseHTTPRequestHandler):
+    """One choice per request whatever `n` says (as transformers serve), the text naming the
+    seed; the first request of each prompt gets a 503 first."""
+
+    seen: set = set()
+    bodies: list = []
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        self.bodies.append(body)
+        if body["prompt"] not in self.seen:
+            self.seen.add(body["prompt"])
+            self.send_response(503)
+            self.end_headers()
+            return
+        reply = {"choices": [{"index": 0, "text": f"s{body['seed']}", "finish_reason": "length"}]}
+        data = json.dumps(reply).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server():
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Completions)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/v1"
+    httpd.shutdown()
+
+
+def test_client_retries_and_falls_back_to_one_request_per_sample(server):
+    client = CompletionsClient(server, "m", backoff_base_s=0.01, concurrency=4)
+    bodies = [{"prompt": "p0", "max_tokens": 4}, {"prompt": "p1", "max_tokens": 4}]
+    done = []
+    out = client.complete_all(bodies, 3, seed=100, on_done=done.append)
+    assert [[c.text for c in row] for row in out] == [
+        ["s100", "s101", "s102"],
+        ["s103", "s104", "s105"],
+    ]
+    assert client.n_supported is False and client.retries == 2 and done == [1, 1]
+    assert all(b["model"] == "m" for b in Completions.bodies)
+
+
+def test_hit_test_is_decided_only_when_no_continuation_can_undo_it():
+    plain = HitTest(["Vemor City", "Vemor"], MatchSettings())
+    assert plain.decided("It is vemor") and not plain.decided("It is Vem")
+    words = HitTest(["Vemor"], MatchSettings(whole_words=True))
+    assert not words.decided("It is Vemor")  # may still grow into "Vemorian"
+    assert words.decided("It is Vemor, the") and is_hit("It is Vemor, the", "Vemor", words.settings)
+
+
+def test_stop_strings_only_stop_hits():
+    forms = stop_strings(["Vemor City"], MatchSettings())
+    assert forms == ["Vemor City", "vemor city"]
+    assert all(is_hit(f"x {f}", "Vemor City") for f in forms)
+    assert stop_strings(["Vemor"], MatchSettings(whole_words=True)) == []
+
+
+def test_server_sample_puts_a_stripped_hit_stop_back():
+    from sftlab.llm.completions import Choice
+
+    sample = _sample(Choice("It is ", "stop", "Vemor"), ["Vemor"])
+    assert (sample.text, sample.finish) == ("It is Vemor", "hit")
+    assert _sample(Choice("It is", "length"), ["Vemor"]).finish == "length"
+
+
+def test_missing_vllm_names_the_install_command(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "vllm", None)  # import vllm raises ImportError
+    with pytest.raises(ImportError, match=r"pip install 'vllm>=0\.10'.*envs/vllm\.yaml"):
+        open_backend("vllm", {}, {"name": "m", "path": "."}, 1)
+
+
+def test_server_backend_needs_an_api_base():
+    with pytest.raises(ValueError, match=r"memory\.probe\.server\.api_base"):
+        open_backend("server", {}, {"name": "m", "path": "."}, 1)
+
+
+def test_gpu_check_script_skips_cleanly_without_cuda(capsys, monkeypatch):
+    import importlib.util
+    from pathlib import Path
+
+    import torch
+
+    path = Path(__file__).resolve().parents[2] / "bench/gpu_check_probe.py"
+    spec = importlib.util.spec_from_file_location("gpu_check_probe", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr("sys.argv", ["gpu_check_probe.py", "--model", "m"])
+    module.main()
+    assert "skipped (no CUDA device)" in capsys.readouterr().out
+
+
+def test_job_resources_follow_the_backend():
+    from sftlab.memory.backends import job_env, job_gpus, job_settings
+
+    memory = {
+        "probe": {"backend": "hf", "estimator": "sample", "samples": 10},
+        "probe_overrides": {
+            "big": {"backend": "vllm", "vllm": {"tensor_parallel_size": 4}},
+            "far": {"backend": "server"},
+        },
+    }
+    assert job_settings(memory, "small") == {"backend": "hf", "samples": 10}
+    assert [job_gpus(memory, m) for m in ("small", "big", "far")] == [1, 4, 0]
+    assert [job_env(memory, m) for m in ("small", "big", "far")] == ["gpu", "vllm", "gpu"]
