@@ -48,7 +48,7 @@ FINAL_OUTPUTS.append(lambda: memory_plan.final_outputs(MEMORY, FIG_EXT, ON_DEMO)
 if "FIGURES" in globals():
     FIGURES.append(lambda: memory_plan.figures(MEMORY, FIG_EXT, ON_DEMO))
 if "RUN_STATS" in globals():
-    RUN_STATS.append(lambda: memory_plan.stats_files(MEMORY))
+    RUN_STATS["memory"] = lambda: memory_plan.stats_files(MEMORY)
 
 
 rule probe_memory:

@@ -1,15 +1,31 @@
 # Run statistics for the HTML report: LLM calls, cache hits, cost, training time, wall time per rule.
 #
-# results/run_stats.json   sums over every statistics file the stages register in RUN_STATS
+# results/run_stats.json   sums over every statistics file the stages register in RUN_STATS, in total
+#                          and per stage (demo, data, memory, silly)
 # results/run_stats.html   the same as tables: the report's "Run statistics" item
 
 
 FINAL_OUTPUTS.append(lambda: ["results/run_stats.json"])
+# The data and demo stages' costly rules (their outputs are built only when a study reads them).
+RUN_STATS["data"] = lambda: [
+    f"benchmarks/prepare_{name}.tsv"
+    for name, study in DATA_USERS.items()
+    if name != "ruozhiba" and config[study].get("enabled", False)  # ruozhiba: no benchmark
+]
+RUN_STATS["demo"] = lambda: (
+    ["benchmarks/pretrain_demo_model/demo.tsv"] if uses_demo_model() else []
+)
+
+
+def uses_demo_model():
+    studies = [s for s in ("memory", "silly") if config[s].get("enabled", False)]
+    paths = {config["models"][m]["path"] for s in studies for m in config[s]["models"]}
+    return config["demo"]["enabled"] and f"{DEMO}/model" in paths
 
 
 rule summarise_run:
     input:
-        stats=[path for stage in RUN_STATS for path in stage()],
+        **{stage: files() for stage, files in RUN_STATS.items()},
     output:
         json="results/run_stats.json",
         html=report(
