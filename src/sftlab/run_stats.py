@@ -198,7 +198,7 @@ def to_html(stats: dict[str, Any]) -> str:
 
     return html_page(
         [
-            ("Per stage: fine-tunes, evaluations, LLM calls, benchmarked wall time", stats["stages"]),
+            ("Per stage: fine-tunes, evaluations, LLM calls, benchmarked time", stats["stages"]),
             ("LLM calls", pairs(stats["llm"])),
             ("Training", pairs(stats["training"])),
             ("Evaluations", pairs(stats["evaluations"])),
