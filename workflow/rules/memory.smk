@@ -176,6 +176,7 @@ rule assign_levels:
     params:
         bins=MEMORY["levels"]["bins"],
         estimator=MEMORY["probe"]["estimator"],
+        match=QA_MATCH,
     script:
         "../scripts/assign_levels.py"
 
