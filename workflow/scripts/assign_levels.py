@@ -11,9 +11,9 @@ import logging
 
 import polars as pl
 
+from sftlab.evaluate.match import MatchSettings
 from sftlab.io import atomic_path, write_parquet
 from sftlab.logs import setup_logging
-from sftlab.evaluate.match import MatchSettings
 from sftlab.memory.levels import (
     assign_levels,
     level_counts,

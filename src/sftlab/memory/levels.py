@@ -121,9 +121,7 @@ def short_gold_warning(levels: pl.DataFrame, settings: MatchSettings) -> str | N
         return None
     others = short.filter(~pl.col("_short"))
     per_relation = dict(hits.group_by("relation").len().sort("relation").iter_rows())
-    examples = [
-        f"{r['fact_id']} {list(r['answers'])}" for r in hits.head(3).iter_rows(named=True)
-    ]
+    examples = [f"{r['fact_id']} {list(r['answers'])}" for r in hits.head(3).iter_rows(named=True)]
     other_r = f"{others['R'].mean():.2f}" if others.height else "n/a"
     return (
         f"{hits.height} fact(s) have a gold answer shorter than {MIN_CONTAINED_CHARS} characters "
