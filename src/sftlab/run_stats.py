@@ -84,9 +84,13 @@ def _llm(stats: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _training(metrics: list[dict[str, Any]]) -> dict[str, Any]:
+    """Fine-tunes that trained; those skipped for an empty set (sftlab.skip) are counted apart."""
+    skipped = sum(1 for m in metrics if m.get("skipped"))
+    metrics = [m for m in metrics if not m.get("skipped")]
     seconds = [float(m["train_runtime"]) for m in metrics]
     return {
         "runs": len(metrics),
+        "skipped_runs": skipped,
         "train_runtime_s": round(sum(seconds), 3),
         "longest_run_s": round(max(seconds, default=0.0), 3),
         "train_examples": sum(int(m.get("train_examples") or 0) for m in metrics),
@@ -96,8 +100,11 @@ def _training(metrics: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _evaluations(summaries: list[dict[str, Any]]) -> dict[str, Any]:
+    skipped = sum(1 for s in summaries if s.get("skipped"))
+    summaries = [s for s in summaries if not s.get("skipped")]
     return {
         "runs": len(summaries),
+        "skipped_runs": skipped,
         "items": sum(int(s["n"]) for s in summaries),
         "testsets": sorted({str(s["testset"]) for s in summaries}),
     }
@@ -152,6 +159,7 @@ def _stage_row(stage: str, parts: dict[str, list]) -> dict[str, Any]:
     return {
         "stage": stage,
         "fine_tunes": training["runs"],
+        "skipped_fine_tunes": training["skipped_runs"],
         "train_runtime_s": training["train_runtime_s"],
         "evaluations": evaluations["runs"],
         "eval_items": evaluations["items"],

@@ -66,6 +66,7 @@ def test_summarise_sums_each_kind(tmp_path):
     assert stats["llm"]["jobs"] == 2
     assert stats["training"] == {
         "runs": 2,
+        "skipped_runs": 0,
         "train_runtime_s": 20.0,
         "longest_run_s": 12.5,
         "train_examples": 300,
