@@ -1,8 +1,9 @@
 """The own-facts example (config/examples/own_facts/) runs through the loader and the memory chain.
 
-The example's files are the documented record format (README, "Your own facts"). A tiny random model
-stands in for its hub model, so probing finds (almost) nothing: the training facts all sit in level 0
-and the other levels are empty, which exercises the skip of empty levels (sftlab.skip) end to end.
+The example's files are the documented record format (README, "Your own facts"). A tiny random
+model stands in for its hub model, so probing finds (almost) nothing: the training facts all sit in
+level 0 and the other levels are empty, which exercises the skip of empty levels (sftlab.skip) end
+to end.
 Marked slow: ~2 min on 2 cores (33 jobs, 5 tiny fine-tunes of which most are skipped).
 """
 

@@ -6,11 +6,12 @@
 
 
 FINAL_OUTPUTS.append(lambda: ["results/run_stats.json"])
-# The data and demo stages' costly rules (their outputs are built only when a study reads them).
+# The data and demo stages' costly rules (their outputs are built only when a study reads them);
+# prepare_ruozhiba has no benchmark.
 RUN_STATS["data"] = lambda: [
     f"benchmarks/prepare_{name}.tsv"
     for name, study in DATA_USERS.items()
-    if name != "ruozhiba" and config[study].get("enabled", False)  # ruozhiba: no benchmark
+    if name != "ruozhiba" and config[study].get("enabled", False)
 ]
 RUN_STATS["demo"] = lambda: (
     ["benchmarks/pretrain_demo_model/demo.tsv"] if uses_demo_model() else []

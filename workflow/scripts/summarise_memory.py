@@ -42,8 +42,7 @@ def main(smk) -> None:
         )
     summary = summarise(runs)
     short = sorted(
-        {(r["model"], r["train_level"], r["n"], r["n_train"]) for r in runs if r["short"]}
-        | skipped
+        {(r["model"], r["train_level"], r["n"], r["n_train"]) for r in runs if r["short"]} | skipped
     )
     for model, level, n, written in short:
         log.warning("model %s level %s n=%s: set holds only %d facts", model, level, n, written)
