@@ -171,12 +171,21 @@ def _stage_row(stage: str, parts: dict[str, list]) -> dict[str, Any]:
     }
 
 
+STAGE_ORDER = ("demo", "data", "memory", "silly")  # pipeline order; other stages follow
+
+
+def _stage_rank(stage: str) -> tuple[int, str]:
+    return (STAGE_ORDER.index(stage) if stage in STAGE_ORDER else len(STAGE_ORDER), stage)
+
+
 def summarise(files: Mapping[str, Iterable[str | Path]] | Iterable[str | Path]) -> dict[str, Any]:
     """Sum every statistics file, in total and per stage.
 
     `files` maps a stage name (e.g. memory, silly) to its files; a plain list is one stage, "run".
+    Stages are listed in pipeline order (STAGE_ORDER).
     """
     stages = dict(files) if isinstance(files, Mapping) else {"run": files}
+    stages = dict(sorted(stages.items(), key=lambda item: _stage_rank(item[0])))
     kinds = ("llm", "training", "evaluation", "benchmark")
     total: dict[str, list] = {kind: [] for kind in kinds}
     rows = []

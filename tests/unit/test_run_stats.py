@@ -126,8 +126,9 @@ def test_every_stage_is_counted_apart(tmp_path):
         text = next(v for k, v in contents.items() if path.endswith(k))
         write(tmp_path / path, text)
     stats = summarise(
-        {"memory": [tmp_path / p for p in memory], "silly": [tmp_path / p for p in silly]}
+        {"silly": [tmp_path / p for p in silly], "memory": [tmp_path / p for p in memory]}
     )
+    assert [row["stage"] for row in stats["stages"]] == ["memory", "silly"]  # pipeline order
     rows = {row["stage"]: row for row in stats["stages"]}
     assert rows["memory"]["fine_tunes"] == 1 and rows["silly"]["fine_tunes"] == 1
     assert rows["memory"]["evaluations"] == 2 and rows["memory"]["eval_items"] == 100

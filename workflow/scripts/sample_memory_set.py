@@ -25,7 +25,7 @@ def main(smk) -> None:
     levels = pl.read_parquet(smk.input.levels).filter(pl.col("subset") == "train")
     relations = sorted(levels["relation"].unique())
     facts, report = sample_level_set(levels, level, n, seed, relations)
-    if report["short"]:
+    if report["short"] and not report["empty"]:
         log.warning(
             "level %d has %d training facts, fewer than n=%s: the set holds %d (not padded)",
             level,
