@@ -62,6 +62,14 @@ def mc_eval_files(study: str, model: str, arm: str, seed: int) -> list[str]:
     ]
 
 
+def demo_files(config: dict[str, Any], demo_model: str) -> list[str]:
+    """The benchmark of the demo pretraining, when an enabled study uses the demo model."""
+    studies = [s for s in ("memory", "silly") if config[s].get("enabled", False)]
+    paths = {config["models"][m].get("path") for s in studies for m in config[s]["models"]}
+    used = config["demo"]["enabled"] and demo_model in paths
+    return ["benchmarks/pretrain_demo_model/demo.tsv"] if used else []
+
+
 def benchmark_rule(path: str | Path) -> str:
     """The rule of a benchmark file: the folder under benchmarks/, else the file's stem."""
     parts = Path(path).parts

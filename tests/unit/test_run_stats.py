@@ -6,6 +6,7 @@ import pytest
 
 from sftlab.run_stats import (
     benchmark_rule,
+    demo_files,
     fine_tune_files,
     mc_eval_files,
     qa_eval_files,
@@ -142,3 +143,15 @@ def test_every_stage_is_counted_apart(tmp_path):
     per_rule = {row["rule"]: row["jobs"] for row in stats["rules"]}
     assert per_rule == {"train_sft": 2, "evaluate_qa": 2, "evaluate_mc": 1, "probe_memory": 1}
     assert "<td>silly</td>" in to_html(stats)
+
+
+def test_demo_pretraining_counts_when_a_study_uses_the_demo_model():
+    config = {
+        "demo": {"enabled": True},
+        "models": {"demo": {"path": "results/demo/model"}, "hub": {"path": None}},
+        "memory": {"enabled": True, "models": ["hub"]},
+        "silly": {"enabled": False, "models": ["demo"]},
+    }
+    assert demo_files(config, "results/demo/model") == []
+    config["silly"]["enabled"] = True
+    assert demo_files(config, "results/demo/model") == ["benchmarks/pretrain_demo_model/demo.tsv"]

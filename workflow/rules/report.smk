@@ -5,6 +5,8 @@
 # results/run_stats.html   the same as tables: the report's "Run statistics" item
 
 
+import sftlab.run_stats
+
 FINAL_OUTPUTS.append(lambda: ["results/run_stats.json"])
 # The data and demo stages' costly rules (their outputs are built only when a study reads them);
 # prepare_ruozhiba has no benchmark.
@@ -13,15 +15,7 @@ RUN_STATS["data"] = lambda: [
     for name, study in DATA_USERS.items()
     if name != "ruozhiba" and config[study].get("enabled", False)
 ]
-RUN_STATS["demo"] = lambda: (
-    ["benchmarks/pretrain_demo_model/demo.tsv"] if uses_demo_model() else []
-)
-
-
-def uses_demo_model():
-    studies = [s for s in ("memory", "silly") if config[s].get("enabled", False)]
-    paths = {config["models"][m]["path"] for s in studies for m in config[s]["models"]}
-    return config["demo"]["enabled"] and f"{DEMO}/model" in paths
+RUN_STATS["demo"] = lambda: sftlab.run_stats.demo_files(config, f"{DEMO}/model")
 
 
 rule summarise_run:
