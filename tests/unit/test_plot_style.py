@@ -56,7 +56,9 @@ def test_heatmap_text_follows_each_cell_and_marks():
 
 def test_data_limits():
     assert data_limits([0.06, 0.24]) == pytest.approx((0.06 - 0.0144, 0.24 + 0.0144))
-    assert data_limits([0.0, 1.0]) == (0.0, 1.0)  # clamped to accuracy's range
+    assert data_limits([0.0, 1.0], pad=0.0) == (0.0, 1.0)
+    assert data_limits([0.0, 0.0]) == pytest.approx((-0.008, 0.058))  # a flat 0 stays visible
+    assert data_limits([-0.5, 2.0], pad=0.0) == (0.0, 1.0)  # clamped to accuracy's range
     assert data_limits([0.5, 0.5], pad=0.0) == pytest.approx((0.45, 0.55))
     assert data_limits([np.nan]) == (0.0, 1.0)
     assert data_limits([-3.0, 2.0], floor=None, ceiling=None, pad=0.0) == (-3.0, 2.0)
@@ -97,3 +99,5 @@ def test_level_heatmap_marks_few_items_and_short_sets():
     ticks = {t.get_text(): t.get_color() for t in n60.get_yticklabels()}
     assert ticks["4 (29)"] == "C3" and ticks["3"] != "C3"
     assert "12 items" in n60.get_xticklabels()[1].get_text()
+    assert "fewer than 30 test items" in fig.get_suptitle()
+    assert "smaller than n" in fig.get_suptitle()

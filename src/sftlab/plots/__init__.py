@@ -102,8 +102,9 @@ def text_colour(rgba: Sequence[float]) -> str:
 def data_limits(
     values, pad: float = 0.08, floor: float | None = 0.0, ceiling: float | None = 1.0
 ) -> tuple[float, float]:
-    """An axis range around the finite `values`, padded by `pad` of their span, clamped to
-    [floor, ceiling] (None = unbounded); a flat series gets a span of 0.1.
+    """An axis range around the finite `values`, padded by `pad` of their span; a flat series
+    gets a span of 0.1. The range never reaches further than the padding past [floor, ceiling]
+    (None = unbounded), so points on a bound (accuracy 0) stay visible off the axis line.
     """
     finite = np.asarray(values, dtype=float)
     finite = finite[np.isfinite(finite)]
@@ -115,9 +116,9 @@ def data_limits(
     span = high - low
     low, high = low - pad * span, high + pad * span
     if floor is not None:
-        low = max(low, floor)
+        low = max(low, floor - pad * span)
     if ceiling is not None:
-        high = min(high, ceiling)
+        high = min(high, ceiling + pad * span)
     return low, high
 
 

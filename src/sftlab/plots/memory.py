@@ -165,11 +165,12 @@ def level_heatmap(summary: pl.DataFrame, model: str) -> Figure:
             ax.set_xlabel("test memory level")
             ax.set_ylabel("training memory level")
             ax.set_title(f"{TESTSET_NAMES.get(testset, testset)}, n={n}", fontsize=9)
-    fig.suptitle(
-        f"{model}: accuracy, mean over seeds\n{FEW_MARK} fewer than {FEW_ITEMS} test items; "
-        "red level (size): its set is smaller than n",
-        fontsize=9,
-    )
+    notes = [f"{model}: accuracy, mean over seeds"]
+    if (means["items"] < FEW_ITEMS).any():
+        notes.append(f"{FEW_MARK} fewer than {FEW_ITEMS} test items")
+    if any(key[0] == model for key in short):
+        notes.append("red level (size): set smaller than n")
+    fig.suptitle("\n".join(notes), fontsize=9)
     return fig
 
 
