@@ -1,4 +1,9 @@
-"""Logging setup for rule scripts, secret redaction, and a progress reporter with rate and ETA."""
+"""Logging setup for rule scripts, secret redaction, and a progress reporter with rate and ETA.
+
+An uncaught exception in a rule script is printed by Python on stderr, which Snakemake shows on the
+console but never writes to the rule's log file; `capture_exceptions` (installed by
+`setup_logging`) logs it with its traceback, so `logs/<rule>/...` says why the job failed.
+"""
 
 from __future__ import annotations
 
@@ -62,6 +67,36 @@ def setup_logging(log_path: str | Path | None = None, level: int = logging.INFO)
         handlers.append(logging.FileHandler(log_path, mode="w", encoding="utf-8"))
     logging.basicConfig(level=level, format=FORMAT, handlers=handlers, force=True)
     logging.captureWarnings(True)
+    capture_exceptions()
+
+
+def capture_exceptions(logger: logging.Logger | None = None) -> None:
+    """Log uncaught exceptions (main thread and other threads) with their traceback.
+
+    The record goes through the logging handlers, the log file and stderr, so the traceback is
+    printed once; Ctrl-C keeps Python's own handling. The exit status stays 1.
+    """
+    log = logger or logging.getLogger("sftlab.uncaught")
+
+    def main_hook(kind, error, trace):
+        if issubclass(kind, KeyboardInterrupt):
+            sys.__excepthook__(kind, error, trace)
+            return
+        log.critical("uncaught %s: %s", kind.__name__, error, exc_info=(kind, error, trace))
+
+    def thread_hook(args):
+        if args.exc_type is SystemExit:
+            return
+        log.critical(
+            "uncaught %s in thread %s: %s",
+            args.exc_type.__name__,
+            getattr(args.thread, "name", "?"),
+            args.exc_value,
+            exc_info=(args.exc_type, args.exc_value, args.exc_traceback),
+        )
+
+    sys.excepthook = main_hook
+    threading.excepthook = thread_hook
 
 
 class Progress:

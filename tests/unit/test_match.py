@@ -1,6 +1,6 @@
 import pytest
 
-from sftlab.evaluate.match import MatchSettings, is_hit, normalize
+from sftlab.evaluate.match import MatchSettings, is_hit, normalize, too_short
 
 
 def test_normalize_applies_each_documented_step():
@@ -32,3 +32,10 @@ def test_settings_from_dict_rejects_unknown_keys():
     assert MatchSettings.from_dict({"lowercase": False}).lowercase is False
     with pytest.raises(ValueError, match="casefold"):
         MatchSettings.from_dict({"casefold": True})
+
+
+def test_too_short_for_containment():
+    assert too_short("N") and too_short("S.") and too_short("UK")
+    assert not too_short("Oslo") and not too_short("")  # empty golds never hit
+    assert not too_short("N", MatchSettings(whole_words=True))  # a word boundary protects it
+    assert is_hit("Born in Paris", "N")  # why: "n" sits inside "born" and "in"

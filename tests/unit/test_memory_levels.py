@@ -3,6 +3,7 @@
 import polars as pl
 import pytest
 
+from sftlab.evaluate.match import MatchSettings
 from sftlab.memory.levels import (
     PAPER_BINS,
     assign_levels,
@@ -10,6 +11,7 @@ from sftlab.memory.levels import (
     level_of,
     memory_scores,
     probe_subsets,
+    short_gold_warning,
 )
 
 
@@ -94,3 +96,20 @@ def test_probe_subsets():
         }
     )
     assert probe_subsets(facts)["subset"].to_list() == ["train", "in", "ood"]
+
+
+def test_short_gold_warning_names_the_facts_and_their_r():
+    levels = pl.DataFrame(
+        {
+            "fact_id": ["a", "b", "c", "d"],
+            "relation": ["dir", "dir", "capital", "capital"],
+            "answers": [["N"], ["S", "South"], ["Oslo"], ["Rome"]],
+            "R": [0.6, 0.5, 0.1, 0.0],
+        }
+    )
+    warning = short_gold_warning(levels, MatchSettings())
+    assert warning.startswith("2 fact(s) have a gold answer shorter than 3 characters")
+    assert "mean R 0.55, other facts 0.05" in warning and "{'dir': 2}" in warning
+    assert "a ['N']" in warning and "whole_words: true" in warning
+    assert short_gold_warning(levels, MatchSettings(whole_words=True)) is None
+    assert short_gold_warning(levels.filter(pl.col("R") < 0.2), MatchSettings()) is None

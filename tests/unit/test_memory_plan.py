@@ -45,3 +45,8 @@ def test_stats_files(repo):
     files = plan.stats_files(memory)
     assert "benchmarks/probe_memory/demo.tsv" in files
     assert sum(f.endswith("train/metrics.json") for f in files) == len(plan.sidecars(memory))
+    evals = sum(f.endswith(".json") and "/eval_" in f for f in files)
+    assert evals == len(plan.runs(memory))  # every trained arm and the base model, x 2 test sets
+    assert "benchmarks/train_sft/memory/demo/L0_n20_s0.tsv" in files
+    assert "benchmarks/evaluate_qa/memory/demo/base_s0/ood.tsv" in files
+    assert plan.stats_files(memory_section(repo, enabled=False)) == []

@@ -4,7 +4,15 @@ import json
 
 import pytest
 
-from sftlab.run_stats import benchmark_rule, summarise, to_html
+from sftlab.run_stats import (
+    benchmark_rule,
+    demo_files,
+    fine_tune_files,
+    mc_eval_files,
+    qa_eval_files,
+    summarise,
+    to_html,
+)
 
 BENCH_HEADER = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
 
@@ -59,6 +67,7 @@ def test_summarise_sums_each_kind(tmp_path):
     assert stats["llm"]["jobs"] == 2
     assert stats["training"] == {
         "runs": 2,
+        "skipped_runs": 0,
         "train_runtime_s": 20.0,
         "longest_run_s": 12.5,
         "train_examples": 300,
@@ -88,3 +97,61 @@ def test_unknown_file_is_named(tmp_path):
     bad = write(tmp_path / "other.json", json.dumps({"accuracy": 0.5}))
     with pytest.raises(ValueError, match="other.json"):
         summarise([bad])
+
+
+def eval_summary(testset, n):
+    return json.dumps({"model": "demo", "run": "L1_n60_s0", "testset": testset, "n": n})
+
+
+def test_every_stage_is_counted_apart(tmp_path):
+    """Fine-tunes, evaluations and benchmarks of each stage land in its own row and in the total."""
+    memory = [
+        *fine_tune_files("memory", "demo", "L1_n60", 0),
+        *qa_eval_files("memory", "demo", "L1_n60", 0, "in"),
+        *qa_eval_files("memory", "demo", "base", 0, "in"),
+        "benchmarks/probe_memory/demo.tsv",
+    ]
+    silly = [
+        *fine_tune_files("silly", "demo", "plain", 0),
+        *mc_eval_files("silly", "demo", "plain", 0),
+    ]
+    silly += ["results/silly/sets/r1.stats.json"]
+    contents = {
+        "metrics.json": json.dumps({"train_runtime": 20.0, "train_examples": 60}),
+        "eval_in.json": eval_summary("in", 50),
+        "mmlu.json": eval_summary("mmlu", 400),
+        "r1.stats.json": llm_stats(requests=5, hits=0, cost=0.1),
+        ".tsv": BENCH_HEADER + "30.0\t0:00:30\t500\n",
+    }
+    for path in memory + silly:
+        text = next(v for k, v in contents.items() if path.endswith(k))
+        write(tmp_path / path, text)
+    stats = summarise(
+        {"silly": [tmp_path / p for p in silly], "memory": [tmp_path / p for p in memory]}
+    )
+    assert [row["stage"] for row in stats["stages"]] == ["memory", "silly"]  # pipeline order
+    rows = {row["stage"]: row for row in stats["stages"]}
+    assert rows["memory"]["fine_tunes"] == 1 and rows["silly"]["fine_tunes"] == 1
+    assert rows["memory"]["evaluations"] == 2 and rows["memory"]["eval_items"] == 100
+    assert rows["silly"]["evaluations"] == 1 and rows["silly"]["eval_items"] == 400
+    assert rows["memory"]["llm_requests"] == 0 and rows["silly"]["llm_requests"] == 5
+    assert rows["memory"]["benchmarked_wall_s"] == 120.0  # train + 2 evaluations + probe
+    assert rows["silly"]["benchmarked_wall_s"] == 60.0
+    assert stats["training"]["runs"] == 2 and stats["evaluations"]["runs"] == 3
+    assert stats["evaluations"]["testsets"] == ["in", "mmlu"]
+    assert stats["benchmarked_wall_s"] == 180.0
+    per_rule = {row["rule"]: row["jobs"] for row in stats["rules"]}
+    assert per_rule == {"train_sft": 2, "evaluate_qa": 2, "evaluate_mc": 1, "probe_memory": 1}
+    assert "<td>silly</td>" in to_html(stats)
+
+
+def test_demo_pretraining_counts_when_a_study_uses_the_demo_model():
+    config = {
+        "demo": {"enabled": True},
+        "models": {"demo": {"path": "results/demo/model"}, "hub": {"path": None}},
+        "memory": {"enabled": True, "models": ["hub"]},
+        "silly": {"enabled": False, "models": ["demo"]},
+    }
+    assert demo_files(config, "results/demo/model") == []
+    config["silly"]["enabled"] = True
+    assert demo_files(config, "results/demo/model") == ["benchmarks/pretrain_demo_model/demo.tsv"]

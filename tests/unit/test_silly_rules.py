@@ -104,14 +104,21 @@ def test_plan_grid(repo, monkeypatch):
     assert "results/silly/deltas.parquet" in outputs
     assert "results/silly/figures/b/rule_correlation.pdf" in outputs
     assert plan.final_outputs({**silly, "enabled": False}, "png") == []
-    assert plan.stats_files(silly) == []  # nothing from an LLM in the offline study
+    offline = plan.stats_files(silly)
+    assert not any(f.endswith(".stats.json") for f in offline)  # no LLM in the offline study
+    # per model: 30 fine-tunes (metrics + benchmark), 31 evaluations (summary + benchmark)
+    assert sum(f.endswith("train/metrics.json") for f in offline) == 2 * 30
+    assert sum(f.endswith("mmlu.json") for f in offline) == 2 * 31
+    assert "benchmarks/train_sft/silly/a/plain_s2.tsv" in offline
+    assert "benchmarks/evaluate_mc/silly/b/base_s0.tsv" in offline
     assert plan.rule_param(silly, "exaggeration")["name"] == "Exaggeration"
     assert plan.rule_param(silly, "neutral")["origin"] == "control"
     assert plan.rules_input(silly, "exaggeration") == {}
     llm = {**silly, "rules": {**silly["rules"], "source": "llm"}, "generator": {"kind": "llm"}}
     assert plan.rule_param(llm, "r2") is None
     assert plan.rules_input(llm, "r2") == {"rules": "results/silly/rules.yaml"}
-    assert len(plan.stats_files(llm)) == 1 + 8 + 1  # rules + 8 rule sets + neutral
+    llm_stats = [f for f in plan.stats_files(llm) if f.endswith(".stats.json")]
+    assert len(llm_stats) == 1 + 8 + 1  # rules + 8 rule sets + neutral
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,12 @@ from pathlib import Path
 import pytest
 
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
-SHIPPED = ["config/config.yaml", "config/paper_memory.yaml", "config/paper_silly.yaml"]
+SHIPPED = [
+    "config/config.yaml",
+    "config/paper_memory.yaml",
+    "config/paper_silly.yaml",
+    "config/examples/own_facts/config.yaml",
+]
 
 
 def snakemake(repo: Path, *args: str, timeout: int = 300) -> subprocess.CompletedProcess:

@@ -21,9 +21,9 @@ TRAIN_OVERRIDES = {}  # the study's overrides of config["train"]
 QA_ITEMS = {}  # the QA test items (parquet) of {testset}
 FINAL_OUTPUTS = []  # stages append the targets of `rule all` (lists of paths)
 FIGURES = []  # stages append their figure paths (the `figures` target)
-RUN_STATS = (
-    []
-)  # stages append LLM stats JSONs, train metrics and benchmark TSVs (run statistics)
+# Per stage name, a function returning its statistics files (LLM stats, train metrics, evaluation
+# summaries, benchmark TSVs) for the run statistics.
+RUN_STATS = {}
 
 
 def get_final_outputs():

@@ -13,8 +13,9 @@
 #
 # Levels are known only after probing, so a level with fewer training facts than n cannot be dropped
 # from the DAG at parse time: its set holds every fact the level has (never padded from other levels),
-# the sidecar and the summary flag it `short`, and a level with no training facts at all fails its
-# sample_memory_set job with a message (restrict memory.train_levels to skip it).
+# the sidecar and the summary flag it `short`. A level with no training facts at all gets an empty set:
+# its fine-tunes and evaluations are skipped (sftlab.skip), left out of the summary and listed in
+# short_sets.json, and the log names memory.train_levels, which drops them from the plan.
 import sftlab.memory.backends as probe_backends
 import sftlab.memory.plan as memory_plan
 
@@ -49,7 +50,7 @@ FINAL_OUTPUTS.append(lambda: memory_plan.final_outputs(MEMORY, FIG_EXT, ON_DEMO)
 if "FIGURES" in globals():
     FIGURES.append(lambda: memory_plan.figures(MEMORY, FIG_EXT, ON_DEMO))
 if "RUN_STATS" in globals():
-    RUN_STATS.append(lambda: memory_plan.stats_files(MEMORY))
+    RUN_STATS["memory"] = lambda: memory_plan.stats_files(MEMORY)
 
 
 rule probe_memory:
@@ -170,6 +171,7 @@ rule assign_levels:
     params:
         bins=MEMORY["levels"]["bins"],
         estimator=MEMORY["probe"]["estimator"],
+        match=QA_MATCH,
     script:
         "../scripts/assign_levels.py"
 

@@ -34,7 +34,7 @@ FINAL_OUTPUTS.append(lambda: silly_plan.final_outputs(SILLY, FIG_FORMAT))
 if "FIGURES" in globals():
     FIGURES.append(lambda: silly_plan.figures(SILLY, FIG_FORMAT))
 if "RUN_STATS" in globals():
-    RUN_STATS.append(lambda: silly_plan.stats_files(SILLY))
+    RUN_STATS["silly"] = lambda: silly_plan.stats_files(SILLY)
 
 
 rule derive_rules:

@@ -3,16 +3,24 @@
 Inputs: facts, probe (sampled hits or teacher-forced probabilities), templates, optionally slick.
 Outputs: levels (fact_id, relation, subject, subset, R, level, [slick, p_greedy, p_sample]), counts
 (facts per subset x level, CSV), and agreement (memory level x SliCK category counts, CSV) when
-SliCK ran.
+SliCK ran. Params: bins, estimator, match (the QA normalisation: facts whose gold answers are too
+short for containment matching are named in a warning).
 """
 
 import logging
 
 import polars as pl
 
+from sftlab.evaluate.match import MatchSettings
 from sftlab.io import atomic_path, write_parquet
 from sftlab.logs import setup_logging
-from sftlab.memory.levels import assign_levels, level_counts, memory_scores, probe_subsets
+from sftlab.memory.levels import (
+    assign_levels,
+    level_counts,
+    memory_scores,
+    probe_subsets,
+    short_gold_warning,
+)
 from sftlab.memory.slick import agreement_table
 from sftlab.memory.templates import load_templates
 
@@ -41,6 +49,9 @@ def main(smk) -> None:
         slick = pl.read_parquet(smk.input.slick).select("fact_id", "slick", "p_greedy", "p_sample")
         levels = levels.join(slick, on="fact_id", how="left")
         write_csv(smk.output.agreement, agreement_table(levels))
+    warning = short_gold_warning(levels, MatchSettings.from_dict(smk.params.match))
+    if warning:
+        log.warning("%s", warning)
     table = level_counts(levels, bins)
     log.info("facts per subset and level (estimator %s):\n%s", smk.params.estimator, table)
     write_parquet(smk.output.levels, levels.sort("subset", "fact_id"))

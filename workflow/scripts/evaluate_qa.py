@@ -16,6 +16,7 @@ from sftlab.evaluate.qa import QASettings, evaluate_qa, summarise_qa
 from sftlab.io import provenance, write_json, write_parquet
 from sftlab.logs import setup_logging
 from sftlab.models import load_model, log_peak_gpu_memory
+from sftlab.skip import skip_reason, skipped_evaluation
 
 log = logging.getLogger("evaluate_qa")
 
@@ -26,12 +27,21 @@ def main(snakemake) -> None:
     settings = QASettings.from_dict(snakemake.params.settings)
     adapter = snakemake.input.adapter or None
     log.info("settings: %s; model: %s; adapter: %s", settings, snakemake.params.model, adapter)
-    model, tokenizer = load_model(snakemake.params.model, adapter=adapter)
     items = pl.read_parquet(snakemake.input.qa)
     group_by = list(snakemake.params.group_by)
+    w = snakemake.wildcards
+    reason = skip_reason(adapter)
+    if reason:  # the fine-tune had nothing to train on (sftlab.skip)
+        log.warning("skipped: the run's fine-tune was skipped (%s)", reason)
+        per_item, summary = skipped_evaluation(
+            items, group_by, reason, model=w.model, run=f"{w.arm}_s{w.seed}", testset=w.testset
+        )
+        write_parquet(snakemake.output.per_item, per_item)
+        write_json(snakemake.output.summary, summary)
+        return
+    model, tokenizer = load_model(snakemake.params.model, adapter=adapter)
     per_item = evaluate_qa(model, tokenizer, items, settings, group_by=group_by)
     log_peak_gpu_memory()
-    w = snakemake.wildcards
     summary = summarise_qa(
         per_item,
         group_by,

@@ -2,7 +2,8 @@
 
 Inputs: levels. Outputs: the set (JSONL, TRL prompt-completion plus provenance columns) and a
 sidecar JSON reporting requested vs written sizes; a level with fewer facts than n is written as it
-is (never padded) and flagged `short` in the sidecar, the log and the summary.
+is (never padded) and flagged `short` in the sidecar, the log and the summary; a level with none is
+written empty and flagged `empty` (its fine-tunes and evaluations are skipped, see sftlab.skip).
 """
 
 import logging
@@ -11,7 +12,7 @@ import polars as pl
 
 from sftlab.io import provenance, write_json, write_jsonl
 from sftlab.logs import setup_logging
-from sftlab.memory.sets import sample_level_set, sft_records
+from sftlab.memory.sets import populated_levels, sample_level_set, sft_records
 
 log = logging.getLogger("sample_memory_set")
 
@@ -24,7 +25,7 @@ def main(smk) -> None:
     levels = pl.read_parquet(smk.input.levels).filter(pl.col("subset") == "train")
     relations = sorted(levels["relation"].unique())
     facts, report = sample_level_set(levels, level, n, seed, relations)
-    if report["short"]:
+    if report["short"] and not report["empty"]:
         log.warning(
             "level %d has %d training facts, fewer than n=%s: the set holds %d (not padded)",
             level,
@@ -33,13 +34,17 @@ def main(smk) -> None:
             report["written"],
         )
     if facts.is_empty():
-        raise ValueError(
-            f"level {level} of model {w.model} has no training facts: nothing to train on"
+        log.warning(
+            "level %d of model %s has no training facts: its set is empty, and its fine-tunes and "
+            "evaluations are skipped (listed in results/memory/short_sets.json). To drop them from "
+            "the plan, set memory.train_levels to the levels that have facts: %s",
+            level,
+            w.model,
+            populated_levels(levels),
         )
+    version = levels["templates_version"][0] if levels.height else None
     rows = sft_records(
-        facts,
-        smk.params.format,
-        {"model": w.model, "set_seed": seed, "templates_version": facts["templates_version"][0]},
+        facts, smk.params.format, {"model": w.model, "set_seed": seed, "templates_version": version}
     )
     write_jsonl(smk.output.set, rows)
     write_json(smk.output.report, provenance(model=w.model, format=smk.params.format, **report))

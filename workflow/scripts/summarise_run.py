@@ -1,6 +1,7 @@
 """summarise_run: run statistics (LLM calls, cache hits, cost, training time, wall time per rule).
 
-Inputs:  stats  LLM stats JSONs, training metrics JSONs, benchmark TSVs of every stage (RUN_STATS)
+Inputs:  one named list per stage (demo, data, memory, silly; RUN_STATS): LLM stats JSONs, training
+         metrics JSONs, evaluation summaries and benchmark TSVs
 Outputs: json   results/run_stats.json
          html   results/run_stats.html, the report's "Run statistics" table
 """
@@ -16,15 +17,17 @@ log = logging.getLogger("summarise_run")
 
 def main(snakemake) -> None:
     setup_logging(snakemake.log[0])
-    stats = summarise(snakemake.input.stats)
+    stats = summarise({stage: snakemake.input[stage] for stage in snakemake.input.keys()})
+    for row in stats["stages"]:
+        log.info("%s", row)
     log.info(
-        "%d files: %d LLM requests (%d cache hits, $%.4f), %d training runs (%.0f s)",
-        len(snakemake.input.stats),
+        "%d fine-tunes, %d evaluations, %d LLM requests (%d cache hits, $%.4f), %.0f s benchmarked",
+        stats["training"]["runs"],
+        stats["evaluations"]["runs"],
         stats["llm"]["requests_sent"],
         stats["llm"]["cache_hits"],
         stats["llm"]["cost_usd"],
-        stats["training"]["runs"],
-        stats["training"]["train_runtime_s"],
+        stats["benchmarked_wall_s"],
     )
     write_json(snakemake.output.json, stats)
     with atomic_path(snakemake.output.html) as tmp:

@@ -17,6 +17,7 @@ import torch
 from sftlab.io import package_versions
 from sftlab.logs import setup_logging
 from sftlab.models import log_peak_gpu_memory
+from sftlab.skip import is_empty_set, write_skipped_training
 from sftlab.train import loss_figure, train_sft
 
 log = logging.getLogger("train_sft")
@@ -27,6 +28,20 @@ def main(snakemake) -> None:
     torch.set_num_threads(snakemake.threads)
     log.info("settings: %s; model: %s", snakemake.params.train, snakemake.params.model)
     log.info("packages: %s", package_versions())
+    w = snakemake.wildcards
+    if is_empty_set(snakemake.input.data):  # a memory level without training facts
+        reason = f"empty SFT set {snakemake.input.data}"
+        log.warning("skipped: %s (nothing to train on; its evaluations are skipped too)", reason)
+        write_skipped_training(
+            snakemake.output.adapter,
+            Path(snakemake.output.metrics).parent,
+            reason,
+            snakemake.params.train,
+            snakemake.params.seed,
+        )
+        title = f"{w.model} {w.arm} seed {w.seed}: skipped, empty set"
+        loss_figure(pl.read_parquet(snakemake.output.losses), title).savefig(snakemake.output.plot)
+        return
     metrics = train_sft(
         entry=snakemake.params.model,
         data_path=snakemake.input.data,
@@ -38,7 +53,6 @@ def main(snakemake) -> None:
     )
     log.info("metrics: %s", metrics)
     log_peak_gpu_memory()
-    w = snakemake.wildcards
     losses = pl.read_parquet(snakemake.output.losses)
     loss_figure(losses, f"{w.model} {w.arm} seed {w.seed}").savefig(snakemake.output.plot, dpi=120)
 

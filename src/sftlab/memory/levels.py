@@ -12,6 +12,8 @@ from collections.abc import Sequence
 import numpy as np
 import polars as pl
 
+from sftlab.evaluate.match import MIN_CONTAINED_CHARS, MatchSettings, too_short
+
 PAPER_BINS = (0.0, 0.25, 0.5, 0.75, 1.0)  # 0 | (0, .25] | (.25, .5] | (.5, .75] | (.75, 1]
 
 
@@ -101,3 +103,30 @@ def probe_subsets(facts: pl.DataFrame) -> pl.DataFrame:
         .then(pl.lit("ood"))
     )
     return facts.with_columns(subset.alias("subset")).filter(pl.col("subset").is_not_null())
+
+
+def short_gold_warning(levels: pl.DataFrame, settings: MatchSettings) -> str | None:
+    """A warning naming the facts whose gold answers are too short for containment matching (see
+    sftlab.evaluate.match.too_short), with their mean R against the others', or None.
+
+    `levels` has columns fact_id, relation, answers (list of str) and R.
+    """
+    short = levels.with_columns(
+        pl.col("answers")
+        .map_elements(lambda a: any(too_short(x, settings) for x in a), return_dtype=pl.Boolean)
+        .alias("_short")
+    )
+    hits = short.filter(pl.col("_short"))
+    if hits.is_empty():
+        return None
+    others = short.filter(~pl.col("_short"))
+    per_relation = dict(hits.group_by("relation").len().sort("relation").iter_rows())
+    examples = [f"{r['fact_id']} {list(r['answers'])}" for r in hits.head(3).iter_rows(named=True)]
+    other_r = f"{others['R'].mean():.2f}" if others.height else "n/a"
+    return (
+        f"{hits.height} fact(s) have a gold answer shorter than {MIN_CONTAINED_CHARS} characters "
+        f"after normalisation, which containment matching finds inside ordinary words by chance "
+        f"(mean R {hits['R'].mean():.2f}, other facts {other_r}); per relation {per_relation}, "
+        f"e.g. {'; '.join(examples)}. Give them longer answers or aliases, drop them, or set "
+        "evaluate.qa.normalize.whole_words: true"
+    )

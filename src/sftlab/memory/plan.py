@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sftlab.run_stats import fine_tune_files, qa_eval_files
+
 MEMORY_DIR = "results/memory"
 FIGURES_DIR = f"{MEMORY_DIR}/figures"
 TESTSETS = ("in", "ood")
@@ -115,12 +117,17 @@ def costly_rules(memory: dict[str, Any]) -> list[str]:
 
 
 def stats_files(memory: dict[str, Any]) -> list[str]:
-    """Benchmarks of the probing rules and each fine-tune's metrics, for the run report."""
+    """Benchmarks of the probing rules, and the metrics and benchmark of every fine-tune and
+    evaluation (the base model's included), for the run statistics.
+    """
     if not memory["enabled"]:
         return []
     out = [f"benchmarks/{rule}/{m}.tsv" for rule in costly_rules(memory) for m in memory["models"]]
     trained = sorted(
         {(r["model"], r["arm"], r["seed"]) for r in runs(memory) if r["arm"] != "base"}
     )
-    out += [f"results/runs/memory/{m}/{a}_s{s}/train/metrics.json" for m, a, s in trained]
+    for model, name, seed in trained:
+        out += fine_tune_files("memory", model, name, seed)
+    for run in runs(memory):
+        out += qa_eval_files("memory", run["model"], run["arm"], run["seed"], run["testset"])
     return out

@@ -6,7 +6,8 @@ relation has fewer facts of that level than its share, the shortfall is redistri
 relations that have more (water-filling), so the set stays as balanced as the level allows. When the
 whole level has fewer than n facts, the set holds what exists: it is never padded with facts of
 other levels, and the shortfall is returned in the report (written as a sidecar JSON and carried
-into the summary).
+into the summary). An empty level gives an empty set, flagged `empty`: its fine-tunes and
+evaluations are skipped (sftlab.skip) instead of stopping the run.
 """
 
 from __future__ import annotations
@@ -72,11 +73,17 @@ def sample_level_set(
         "written": chosen_facts.height,
         "level_size": pool.height,
         "short": chosen_facts.height < requested,
+        "empty": chosen_facts.height == 0,
         "available_per_relation": available,
         "taken_per_relation": take,
         "balanced": max(take.values(), default=0) - min(take.values(), default=0) <= 1,
     }
     return chosen_facts, report
+
+
+def populated_levels(levels: pl.DataFrame) -> list[int]:
+    """The levels that hold at least one of the facts in `levels` (e.g. the training facts)."""
+    return sorted(int(v) for v in levels["level"].unique())
 
 
 def prompt_text(question: str, fmt: str) -> str | list[dict[str, str]]:

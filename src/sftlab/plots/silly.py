@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 from matplotlib.patches import Rectangle
 
-from sftlab.plots import Figure, annotated_heatmap, figure
+from sftlab.plots import FEW_ITEMS, FEW_MARK, Figure, annotated_heatmap, figure, legend_outside
 
 CATEGORY_ORDER = ("STEM", "humanities", "social sciences", "other")
 
@@ -39,7 +39,11 @@ def _arm_order(rows: pl.DataFrame, arms: list[str] | None) -> list[str]:
 def delta_heatmap(
     deltas: pl.DataFrame, model: str, arms: list[str] | None = None, title_note: str = ""
 ) -> Figure:
-    """Subjects (grouped by category) x arms; diverging around 0; q < alpha cells boxed in black."""
+    """Subjects (grouped by category) x arms; diverging around 0; q < alpha cells boxed in black.
+
+    Each subject's label gives its test items; cells of a subject with fewer than FEW_ITEMS items
+    carry FEW_MARK.
+    """
     rows = _mean_rows(deltas, model, "subject")
     arms = _arm_order(rows, arms)
     subjects = sorted(
@@ -49,17 +53,20 @@ def delta_heatmap(
     index = {s: i for i, (s, _) in enumerate(subjects)}
     values = np.full((len(subjects), len(arms)), np.nan)
     significant = np.zeros_like(values, dtype=bool)
+    items = dict.fromkeys(index, 0)
     for r in rows.filter(pl.col("arm").is_in(arms)).iter_rows(named=True):
         i, j = index[r["group"]], arms.index(r["arm"])
         values[i, j] = 100.0 * r["delta"]
         significant[i, j] = r["significant"]
+        items[r["group"]] = r["n_items"]
+    few = np.array([[items[s] < FEW_ITEMS] * len(arms) for s, _ in subjects], dtype=bool)
     height = max(3.0, 0.22 * len(subjects) + 1.6)
     fig, axes = figure(panel=(max(4.5, 0.55 * len(arms) + 3.0), height))
     ax = axes[0, 0]
-    labels = [f"{s} ({c})" for s, c in subjects]
+    labels = [f"{s} ({c}, {items[s]} items)" for s, c in subjects]
     annotated_heatmap(
         ax, values, labels, arms, fmt="{:+.1f}", cmap="RdBu", center=0.0,
-        colorbar_label="delta to plain (points)",
+        colorbar_label="delta to plain (points)", marks=few,
     )  # fmt: skip
     for i, j in zip(*np.nonzero(significant), strict=True):
         ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="black", lw=2))
@@ -68,6 +75,8 @@ def delta_heatmap(
     ax.set_xlabel("arm (rule or control)")
     ax.set_ylabel("MMLU subject (category)")
     note = f"\n{title_note}" if title_note else ""
+    if few.any():
+        note += f"\n{FEW_MARK} fewer than {FEW_ITEMS} test items"
     ax.set_title(f"{model}: delta to plain, mean of seeds; boxed: BH q < alpha{note}", fontsize=9)
     return fig
 
@@ -90,11 +99,12 @@ def category_bars(deltas: pl.DataFrame, model: str, arms: list[str] | None = Non
         ax.bar(x, mid, width, color=colors[j], label=arm)
         ax.errorbar(x, mid, yerr=[mid - low, high - mid], fmt="none", ecolor="black", lw=0.8)
     ax.axhline(0.0, color="black", lw=0.8)
-    ax.set_xticks(range(len(groups)), labels=groups)
+    items = dict(rows.group_by("group").agg(pl.col("n_items").max()).iter_rows())
+    ax.set_xticks(range(len(groups)), labels=[f"{g}\n{items.get(g, 0)} items" for g in groups])
     ax.set_xlabel("MMLU category")
     ax.set_ylabel("accuracy delta to plain (points)")
     ax.set_title(f"{model}: delta per category, 95% paired bootstrap CI", fontsize=9)
-    ax.legend(fontsize=7, ncols=2 if len(arms) > 5 else 1, loc="best")
+    legend_outside(fig, ax, ncols=2 if len(arms) > 12 else 1)
     return fig
 
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from sftlab.run_stats import fine_tune_files, mc_eval_files
 from sftlab.silly.prompts import NEUTRAL_RULE
-from sftlab.silly.rules import load_rule_set, rule_ids
+from sftlab.silly.rules import load_rule_set, rule_ids, study_arms
 
 SILLY_DIR = "results/silly"
 SETS = f"{SILLY_DIR}/sets"
@@ -69,14 +70,25 @@ def final_outputs(silly: dict[str, Any], fmt: str) -> list[str]:
 
 
 def stats_files(silly: dict[str, Any]) -> list[str]:
-    """The LLM statistics files (tokens, cost, cache hits) of a run, for the run report."""
-    if not (silly["enabled"] and uses_llm(silly)):
+    """The benchmarks of the set-building rules, the LLM statistics files (tokens, cost, cache
+    hits), and the metrics and benchmark of every fine-tune and evaluation (base_s0 included), for
+    the run statistics.
+    """
+    if not silly["enabled"]:
         return []
-    files = [f"{SILLY_DIR}/rules.stats.json"] if silly["rules"]["source"] == "llm" else []
+    generated = [
+        *rule_ids(silly["rules"]),
+        *(["neutral"] if "neutral" in silly["baselines"] else []),
+    ]
+    files = ["benchmarks/derive_rules.tsv", "benchmarks/sample_silly_items.tsv"]
+    files += [f"benchmarks/generate_rule_set/{arm}.tsv" for arm in generated]
+    files.append("benchmarks/summarise_silly.tsv")
+    if silly["rules"]["source"] == "llm":
+        files.append(f"{SILLY_DIR}/rules.stats.json")
     if silly["generator"]["kind"] == "llm":
-        generated = [
-            *rule_ids(silly["rules"]),
-            *(["neutral"] if "neutral" in silly["baselines"] else []),
-        ]
         files += [f"{SETS}/{arm}.stats.json" for arm in generated]
+    for run in runs(silly, study_arms(silly)):
+        if run["arm"] != "base":
+            files += fine_tune_files("silly", run["model"], run["arm"], run["seed"])
+        files += mc_eval_files("silly", run["model"], run["arm"], run["seed"])
     return files
