@@ -1,48 +1,31 @@
-"""Supervised fine-tuning with TRL's SFTTrainer: LoRA (PEFT) or full fine-tuning.
+"""Fine-tune one model on one SFT set with TRL's SFTTrainer (LoRA or full), in one process or as one
+rank of an `accelerate launch` FSDP job (sftlab.train.launch).
 
-Settings are a plain dict whose keys are the TRL/PEFT field names, as in config/config.yaml:
-    {"method": "lora" | "full", "sft": {SFTConfig fields}, "lora": {LoraConfig fields}}
-`build_configs` turns them into typed `trl.SFTConfig` and `peft.LoraConfig` in one place.
-Data is a TRL prompt-completion JSONL (plain strings, or message lists for chat models); the loss is
-on the completion only. Checkpoints go to a folder outside the rule's outputs, so a re-run after a
-kill resumes from the last one; they are deleted once the final weights are saved.
+Data is a TRL prompt-completion JSONL; the loss is on the completion only. Checkpoints go to a
+folder outside the rule's outputs, so a re-run after a kill resumes from the last complete one whose
+fingerprint matches (sftlab.train.checkpoints); they are deleted once the final weights are saved.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 import torch
-from datasets import Dataset
 from transformers import TrainerCallback
 
-from sftlab.io import file_sha256, iter_jsonl, provenance, write_json, write_parquet, write_yaml
+from sftlab.io import file_sha256, provenance, write_json, write_parquet, write_yaml
 from sftlab.models import base_fingerprint, load_model, pick_device, resolve_entry, source
+from sftlab.train.checkpoints import NoFinalCheckpoint, newest_complete, prepare_resume, run_fingerprint
+from sftlab.train.data import SFTDataError, is_chat_set, load_sft_set
+from sftlab.train.settings import build_configs, lora_dict, oom_advice, resolve_precision, weight_dtype
 
 log = logging.getLogger(__name__)
-
-METHODS = ("lora", "full")
-# Defaults differing from TRL's: per-step loss, fp32 unless CUDA has bf16, no checkpointing of
-# activations (the demo model is tiny), no hub, no external loggers.
-SFT_DEFAULTS: dict[str, Any] = {
-    "logging_steps": 1,
-    "save_steps": 50,
-    "save_total_limit": 1,
-    "gradient_checkpointing": False,
-    "bf16": "auto",
-    "report_to": "none",
-    "disable_tqdm": True,  # progress goes to the log through LogCallback instead
-    "completion_only_loss": True,
-}
-
-
-class SFTDataError(ValueError):
-    """An SFT set that cannot be trained on: empty, malformed, or lacking a chat template."""
 
 
 class LogCallback(TrainerCallback):
@@ -51,87 +34,6 @@ class LogCallback(TrainerCallback):
     def on_log(self, args, state, control, logs=None, **kwargs):
         if logs:
             log.info("step %d/%d %s", state.global_step, state.max_steps, logs)
-
-
-def build_configs(
-    settings: dict[str, Any], output_dir: str | Path, seed: int, device: torch.device | None = None
-):
-    """(SFTConfig, LoraConfig or None) from the settings dict; raise on unknown method or field."""
-    from peft import LoraConfig
-    from trl import SFTConfig
-
-    method = settings.get("method", "lora")
-    if method not in METHODS:
-        raise ValueError(f"train.method: expected one of {METHODS}, got {method!r}")
-    device = device or pick_device()
-    sft = {**SFT_DEFAULTS, **(settings.get("sft") or {})}
-    if sft["bf16"] == "auto":
-        sft["bf16"] = device.type == "cuda" and torch.cuda.is_bf16_supported()
-    sft.update(output_dir=str(output_dir), seed=seed, data_seed=seed)
-    if "activation_checkpointing" in SFTConfig.__dataclass_fields__ and (
-        "gradient_checkpointing" in sft  # the familiar name, deprecated by transformers 5.x
-    ):
-        sft.setdefault("activation_checkpointing", sft.pop("gradient_checkpointing"))
-    if device.type == "cpu":
-        sft["use_cpu"] = True
-    try:
-        sft_config = SFTConfig(**sft)
-    except TypeError as err:
-        raise ValueError(f"train.sft: {err} (keys must be trl.SFTConfig field names)") from err
-    if method == "full":
-        return sft_config, None
-    lora = {"task_type": "CAUSAL_LM", **(settings.get("lora") or {})}
-    try:
-        lora_config = LoraConfig(**lora)
-    except TypeError as err:
-        raise ValueError(f"train.lora: {err} (keys must be peft.LoraConfig field names)") from err
-    return sft_config, lora_config
-
-
-def load_sft_set(path: str | Path) -> Dataset:
-    """The prompt and completion columns of a JSONL SFT set; errors name the file and line."""
-    path = Path(path)
-    rows = []
-    try:
-        numbered = list(iter_jsonl(path))
-    except ValueError as err:
-        raise SFTDataError(str(err)) from err
-    for number, row in numbered:
-        if not isinstance(row, dict):
-            raise SFTDataError(f"{path}: line {number} is not a JSON object")
-        for field in ("prompt", "completion"):
-            value = row.get(field)
-            if not (isinstance(value, str) and value) and not _is_messages(value):
-                raise SFTDataError(
-                    f"{path}: line {number}: field '{field}' must be a non-empty string or a "
-                    f"list of chat messages, got {value!r}"
-                )
-        rows.append({"prompt": row["prompt"], "completion": row["completion"]})
-    if not rows:
-        raise SFTDataError(f"{path}: the SFT set is empty")
-    kinds = {isinstance(r["prompt"], list) for r in rows}
-    if len(kinds) > 1:
-        raise SFTDataError(f"{path}: mixes plain-text and chat-message rows")
-    return Dataset.from_list(rows)
-
-
-def _is_messages(value: Any) -> bool:
-    return (
-        isinstance(value, list)
-        and bool(value)
-        and all(isinstance(m, dict) and {"role", "content"} <= set(m) for m in value)
-    )
-
-
-def is_chat_set(dataset: Dataset) -> bool:
-    return isinstance(dataset[0]["prompt"], list)
-
-
-def last_checkpoint(ckpt_dir: str | Path) -> str | None:
-    from transformers.trainer_utils import get_last_checkpoint
-
-    ckpt_dir = Path(ckpt_dir)
-    return get_last_checkpoint(str(ckpt_dir)) if ckpt_dir.is_dir() else None
 
 
 def train_sft(
@@ -148,56 +50,67 @@ def train_sft(
     """Fine-tune `entry` on `data_path`; write weights to adapter_dir and records to train_dir.
 
     train_dir receives loss.parquet, metrics.json, config.yaml (resolved) and provenance.json.
+    Under a distributed launch (WORLD_SIZE > 1) every rank calls this; rank 0 writes the files.
     Returns the metrics.
     """
+    from accelerate import PartialState
     from transformers import set_seed
     from trl import SFTTrainer
 
     entry = resolve_entry(entry)
     adapter_dir, train_dir, ckpt_dir = Path(adapter_dir), Path(train_dir), Path(ckpt_dir)
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    fsdp = os.environ.get("ACCELERATE_USE_FSDP", "false").lower() == "true"
     set_seed(seed)
     dev = pick_device(device)
     dataset = load_sft_set(data_path)
-    sft_config, lora_config = build_configs(settings, ckpt_dir, seed, dev)
-    model, tokenizer = load_model(entry, device=dev)
+    method = settings.get("method", "lora")
+    precision = resolve_precision(settings.get("precision", "auto"), dev)
+    sft_config, lora_config = build_configs(settings, ckpt_dir, seed, dev, fsdp=fsdp)
+    main = PartialState().is_main_process
+    # Several ranks load on the CPU and FSDP shards onto each rank's GPU; one process loads in place.
+    load_device = dev if world == 1 else torch.device("cpu")
+    dtype = weight_dtype(precision, method, entry["dtype"], dev)
+    model, tokenizer = load_model(entry, device=load_device, dtype=dtype)
     if is_chat_set(dataset) and not tokenizer.chat_template:
         raise SFTDataError(
             f"{data_path} is chat-formatted (message lists) but model '{entry['name']}' has no "
             "chat template; set models.<name>.chat_template or use a plain prompt-completion set"
         )
+    base = {"source": source(entry), "revision": entry["revision"], **base_fingerprint(model.config)}
     resolved = {
-        "method": settings.get("method", "lora"),
+        "method": method,
+        "precision": precision,
+        "weights_dtype": str(dtype).removeprefix("torch."),
+        "world_size": world,
+        "fsdp": fsdp,
         "sft": sft_config.to_dict(),
-        "lora": _lora_dict(lora_config),
+        "lora": lora_dict(lora_config),
         "seed": seed,
         "device": str(dev),
     }
     log.info("resolved training config: %s", json.dumps(resolved, default=str))
+    fingerprint = run_fingerprint(
+        file_sha256(data_path), resolved["sft"], method, resolved["lora"], base, world
+    )
+    resume = prepare_resume(ckpt_dir, fingerprint, write=main)
+    PartialState().wait_for_everyone()
+    resume = newest_complete(ckpt_dir) if not main else resume
     trainer = SFTTrainer(
         model=model,
         args=sft_config,
         train_dataset=dataset,
         processing_class=tokenizer,
         peft_config=lora_config,
-        callbacks=[LogCallback(), *(callbacks or [])],
+        callbacks=[LogCallback(), NoFinalCheckpoint(), *(callbacks or [])],
     )
-    resume = last_checkpoint(ckpt_dir)
     if resume:
         log.info("resuming from checkpoint %s", resume)
     try:
         result = trainer.train(resume_from_checkpoint=resume)
     except torch.OutOfMemoryError as err:
-        raise RuntimeError(oom_advice(sft_config)) from err
-    _save_weights(trainer, tokenizer, adapter_dir, lora_config is None)
-    write_json(
-        adapter_dir / "base_model.json",
-        {
-            "name": entry["name"],
-            "source": source(entry),
-            "revision": entry["revision"],
-            "fingerprint": base_fingerprint(model.config),
-        },
-    )
+        raise RuntimeError(oom_advice(sft_config, world)) from err
+    _save_weights(trainer, tokenizer, adapter_dir, full=lora_config is None, main=main)
     losses = loss_table(trainer.state.log_history)
     metrics = {
         **result.metrics,
@@ -206,37 +119,55 @@ def train_sft(
         "train_tokens": _count_tokens(trainer),
         "final_loss": losses["loss"][-1] if len(losses) else None,
     }
+    if main:
+        _write_records(entry, base, data_path, seed, resolved, losses, metrics, adapter_dir, train_dir)
+        shutil.rmtree(ckpt_dir, ignore_errors=True)
+    return metrics
+
+
+def _write_records(entry, base, data_path, seed, resolved, losses, metrics, adapter_dir, train_dir):
+    write_json(
+        adapter_dir / "base_model.json",
+        {
+            "name": entry["name"],
+            "source": source(entry),
+            "revision": entry["revision"],
+            "fingerprint": {k: base[k] for k in base if k not in ("source", "revision")},
+        },
+    )
     write_parquet(train_dir / "loss.parquet", losses)
     write_json(train_dir / "metrics.json", metrics)
     write_yaml(train_dir / "config.yaml", json.loads(json.dumps(resolved, default=str)))
     write_json(
         train_dir / "provenance.json",
         provenance(
-            model={k: entry[k] for k in ("name", "path", "hub_id", "revision", "kind")},
+            model={k: entry[k] for k in ("name", "path", "hub_id", "revision", "kind", "gpus")},
             data={"path": str(data_path), "sha256": file_sha256(data_path)},
             seed=seed,
         ),
     )
-    shutil.rmtree(ckpt_dir, ignore_errors=True)
-    return metrics
 
 
-def _lora_dict(lora_config) -> dict[str, Any] | None:
-    if lora_config is None:
-        return None
-    data = lora_config.to_dict()
-    return {k: (sorted(v) if isinstance(v, set) else v) for k, v in data.items()}
+def _save_weights(trainer, tokenizer, adapter_dir: Path, full: bool, main: bool) -> None:
+    """Safetensors into adapter_dir: the PEFT adapter, or the whole model and its tokenizer.
 
-
-def _save_weights(trainer, tokenizer, adapter_dir: Path, full: bool) -> None:
-    """Safetensors into adapter_dir: the PEFT adapter, or the whole model and its tokenizer."""
+    trainer.save_model gathers FSDP shards into one state dict (every rank takes part); the folder
+    appears under its final name only when complete, so a kill never leaves a half-written result.
+    """
     tmp = adapter_dir.with_name(adapter_dir.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    trainer.model.save_pretrained(str(tmp), safe_serialization=True)
+    if main:
+        shutil.rmtree(tmp, ignore_errors=True)
     if full:
-        tokenizer.save_pretrained(str(tmp))
-    shutil.rmtree(adapter_dir, ignore_errors=True)
-    tmp.rename(adapter_dir)
+        trainer.save_model(str(tmp))
+    elif main:
+        trainer.model.save_pretrained(str(tmp), safe_serialization=True)
+    if main:
+        if full:
+            tokenizer.save_pretrained(str(tmp))
+            (tmp / "training_args.bin").unlink(missing_ok=True)
+        shutil.rmtree(adapter_dir, ignore_errors=True)
+        tmp.rename(adapter_dir)
+    trainer.accelerator.wait_for_everyone()
 
 
 def _count_tokens(trainer) -> int:
@@ -264,15 +195,6 @@ def loss_table(log_history: list[dict[str, Any]]) -> pl.DataFrame:
         "grad_norm": pl.Float64,
     }
     return pl.DataFrame(rows, schema=schema)
-
-
-def oom_advice(sft_config) -> str:
-    return (
-        "CUDA ran out of memory while training. Lower train.sft.per_device_train_batch_size "
-        f"(now {sft_config.per_device_train_batch_size}; raise gradient_accumulation_steps to keep "
-        f"the effective batch), lower train.sft.max_length (now {sft_config.max_length}), or turn "
-        f"on train.sft.gradient_checkpointing (now {sft_config.gradient_checkpointing})."
-    )
 
 
 def loss_figure(losses: pl.DataFrame, title: str = ""):
