@@ -45,7 +45,8 @@ def test_mixed_precision_keeps_fp32_master_weights_and_every_update_lands(tmp_pa
 def test_pure_bf16_rounds_most_updates_at_lr_1e5_away(tmp_path):
     fraction, dtypes = one_step(tmp_path, "bf16")
     assert dtypes == {torch.bfloat16}
-    # Measured 0.09-0.12 on this model: only weights below ~2.6e-3 in size (lr x 2^8) move.
+    # Measured 0.155 on this model (the issue measured ~16 % on N(0, 0.02)): only weights small
+    # enough that lr exceeds half their bf16 step move.
     assert fraction < 0.3
 
 

@@ -61,7 +61,9 @@ def run_fingerprint(
     return {"sha256": hashlib.sha256(text.encode()).hexdigest(), **record}
 
 
-def prepare_resume(ckpt_dir: str | Path, fingerprint: dict[str, Any], write: bool = True) -> str | None:
+def prepare_resume(
+    ckpt_dir: str | Path, fingerprint: dict[str, Any], write: bool = True
+) -> str | None:
     """The checkpoint to resume from, after discarding foreign and torn ones; None = start afresh.
 
     `write` (the main process only) records the fingerprint and deletes what is discarded.
@@ -95,7 +97,9 @@ def newest_complete(ckpt_dir: Path, delete_torn: bool = False) -> str | None:
     for _, path in steps:
         if (path / COMPLETE_MARKER).is_file():
             return str(path)
-        log.warning("skipping incomplete checkpoint %s (no %s: torn by a kill)", path, COMPLETE_MARKER)
+        log.warning(
+            "skipping incomplete checkpoint %s (no %s: torn by a kill)", path, COMPLETE_MARKER
+        )
         if delete_torn:
             shutil.rmtree(path)
     return None

@@ -21,9 +21,20 @@ from transformers import TrainerCallback
 
 from sftlab.io import file_sha256, provenance, write_json, write_parquet, write_yaml
 from sftlab.models import base_fingerprint, load_model, pick_device, resolve_entry, source
-from sftlab.train.checkpoints import NoFinalCheckpoint, newest_complete, prepare_resume, run_fingerprint
+from sftlab.train.checkpoints import (
+    NoFinalCheckpoint,
+    newest_complete,
+    prepare_resume,
+    run_fingerprint,
+)
 from sftlab.train.data import SFTDataError, is_chat_set, load_sft_set
-from sftlab.train.settings import build_configs, lora_dict, oom_advice, resolve_precision, weight_dtype
+from sftlab.train.settings import (
+    build_configs,
+    lora_dict,
+    oom_advice,
+    resolve_precision,
+    weight_dtype,
+)
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +88,11 @@ def train_sft(
             f"{data_path} is chat-formatted (message lists) but model '{entry['name']}' has no "
             "chat template; set models.<name>.chat_template or use a plain prompt-completion set"
         )
-    base = {"source": source(entry), "revision": entry["revision"], **base_fingerprint(model.config)}
+    base = {
+        "source": source(entry),
+        "revision": entry["revision"],
+        **base_fingerprint(model.config),
+    }
     resolved = {
         "method": method,
         "precision": precision,
@@ -120,7 +135,9 @@ def train_sft(
         "final_loss": losses["loss"][-1] if len(losses) else None,
     }
     if main:
-        _write_records(entry, base, data_path, seed, resolved, losses, metrics, adapter_dir, train_dir)
+        _write_records(
+            entry, base, data_path, seed, resolved, losses, metrics, adapter_dir, train_dir
+        )
         shutil.rmtree(ckpt_dir, ignore_errors=True)
     return metrics
 

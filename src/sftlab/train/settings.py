@@ -8,7 +8,7 @@ Precision (the dtype the trained weights are kept in, and the dtype of the arith
 - mixed: fp32 master weights (and fp32 AdamW state), bf16 compute through autocast. Costs 16 bytes
   per trained parameter; every update lands, also lr 1e-5 on weights of size 0.02.
 - bf16: weights, gradients and AdamW state in bf16 (8 bytes per parameter). An update smaller than
-  half a bf16 step (2^-9 of the weight) rounds away: at lr 1e-5 one step changes only the ~10-20 %
+  half a bf16 step (2^-9 of the weight) rounds away: at lr 1e-5 one step changes only ~16 %
   of N(0, 0.02) weights that are small enough (tests/unit/test_train_precision.py measures it).
 - fp32: fp32 weights and compute (the CPU default: bf16 autocast is slower than fp32 there).
 - auto: mixed on a CUDA GPU with bf16, fp32 elsewhere.
