@@ -79,8 +79,8 @@ def train_sft(
     precision = resolve_precision(settings.get("precision", "auto"), dev)
     sft_config, lora_config = build_configs(settings, ckpt_dir, seed, dev, fsdp=fsdp)
     main = PartialState().is_main_process
-    # Several ranks load on the CPU and FSDP shards onto each rank's GPU; one process loads in place.
-    load_device = dev if world == 1 else torch.device("cpu")
+    # Several ranks load on the CPU and FSDP shards onto each rank's GPU; one process loads in place
+    load_device = dev if world == 1 and not fsdp else torch.device("cpu")
     dtype = weight_dtype(precision, method, entry["dtype"], dev)
     model, tokenizer = load_model(entry, device=load_device, dtype=dtype)
     if is_chat_set(dataset) and not tokenizer.chat_template:
