@@ -65,7 +65,8 @@ def test_slurm_jobs_and_machines_without_gpus_claim_nothing(tmp_path):
 def test_a_killed_job_frees_its_slot(tmp_path):
     code = (
         "import sys, time; from pathlib import Path; from sftlab.gpu_slots import try_claim; "
-        f"c = try_claim(1, ['0'], Path({str(tmp_path)!r})); print('held', flush=True); time.sleep(60)"
+        f"c = try_claim(1, ['0'], Path({str(tmp_path)!r})); print('held', flush=True); "
+        "time.sleep(60)"
     )
     holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "held"

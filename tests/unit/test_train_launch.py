@@ -48,8 +48,8 @@ def test_two_ranks_give_the_loss_curve_of_one_process_and_a_loadable_model(tmp_p
     single = pl.read_parquet(one / "train" / "loss.parquet")["loss"].to_list()
     ranks = pl.read_parquet(two / "train" / "loss.parquet")["loss"].to_list()
     assert len(single) == len(ranks) == 4 and single[-1] < single[0]
-    # Logged losses differ by <0.3 %: each rank averages its own tokens before the ranks are averaged
-    # (the gradients use the global token count); another data order would differ by ~10 %.
+    # Logged losses differ by <0.3 %: each rank averages its own tokens, then the ranks are
+    # averaged (gradients use the global token count); another data order differs by ~10 %.
     assert ranks == pytest.approx(single, rel=1e-2)
     assert metrics["final_loss"] == pytest.approx(single[-1], rel=1e-2)
     start = AutoModelForCausalLM.from_pretrained(tmp_path / "model").state_dict()
