@@ -81,7 +81,7 @@ def claim_gpus(
     """Claim `count` GPUs of this machine for the calling process and set CUDA_VISIBLE_DEVICES in
     `env` (default os.environ); wait while other jobs hold them. None where nothing is claimed."""
     env = os.environ if env is None else env
-    if "SLURM_JOB_ID" in env:
+    if "SLURM_JOB_ID" in env or count < 1:
         return None
     devices = visible_gpus(env, dev)
     if not devices:

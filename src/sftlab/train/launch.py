@@ -80,6 +80,7 @@ def train_sft_launched(
 
 
 def main(argv: list[str]) -> None:
+    from sftlab.models import log_peak_gpu_memory
     from sftlab.train.run import train_sft
 
     rank = int(os.environ.get("RANK", "0"))
@@ -92,6 +93,7 @@ def main(argv: list[str]) -> None:
     logging.captureWarnings(True)
     job = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
     train_sft(**job)
+    log_peak_gpu_memory()
 
 
 if __name__ == "__main__":
