@@ -24,6 +24,7 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 POLL_S = 5.0  # a slot frees when another job ends; jobs last minutes to hours
+_HELD: list[Claim] = []  # claim_gpus holds its claim for the life of the process
 
 
 def visible_gpus(env: dict[str, str] | None = None, dev: Path = Path("/dev")) -> list[str]:
@@ -78,8 +79,9 @@ def claim_gpus(
     dev: Path = Path("/dev"),
     poll_s: float = POLL_S,
 ) -> Claim | None:
-    """Claim `count` GPUs of this machine for the calling process and set CUDA_VISIBLE_DEVICES in
-    `env` (default os.environ); wait while other jobs hold them. None where nothing is claimed."""
+    """Claim `count` GPUs of this machine until the calling process ends and set
+    CUDA_VISIBLE_DEVICES in `env` (default os.environ); wait while other jobs hold them. Call it
+    before anything touches CUDA. None where nothing is claimed."""
     env = os.environ if env is None else env
     if "SLURM_JOB_ID" in env or count < 1:
         return None
@@ -98,6 +100,7 @@ def claim_gpus(
             log.info("waiting for %d free GPU(s) of %s (held by other jobs)", count, devices)
         time.sleep(poll_s)
         waited += poll_s
+    _HELD.append(claim)
     env["CUDA_VISIBLE_DEVICES"] = ",".join(claim.devices)
     log.info("claimed GPU(s) %s (CUDA_VISIBLE_DEVICES)", env["CUDA_VISIBLE_DEVICES"])
     return claim

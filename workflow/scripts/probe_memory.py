@@ -16,6 +16,7 @@ import torch
 
 from sftlab.evaluate.match import MatchSettings
 from sftlab.generate import generate
+from sftlab.gpu_slots import claim_gpus
 from sftlab.io import provenance, write_json, write_parquet
 from sftlab.logs import setup_logging
 from sftlab.memory.levels import probe_subsets
@@ -28,6 +29,7 @@ log = logging.getLogger("probe_memory")
 
 def main(smk) -> None:
     setup_logging(smk.log[0])
+    claim_gpus(smk.resources.gpu)  # this job's own GPU on a shared workstation
     settings = ProbeSettings.from_dict({**smk.params.settings, "match": smk.params.match})
     log.info("model %s; settings %s", smk.params.model, settings.to_dict())
     facts = probe_subsets(pl.read_parquet(smk.input.facts))

@@ -30,7 +30,7 @@ log = logging.getLogger("train_sft")
 def main(snakemake) -> None:
     setup_logging(snakemake.log[0])
     gpus = snakemake.resources.gpu
-    claim = claim_gpus(gpus)  # before CUDA starts: this job's own devices on a shared workstation
+    claim_gpus(gpus)  # before CUDA starts: this job's own devices on a shared workstation
     torch.set_num_threads(snakemake.threads)
     log.info("settings: %s; model: %s", snakemake.params.train, snakemake.params.model)
     log.info("packages: %s", package_versions())
@@ -58,8 +58,6 @@ def main(snakemake) -> None:
     log.info("metrics: %s", metrics)
     losses = pl.read_parquet(snakemake.output.losses)
     loss_figure(losses, f"{w.model} {w.arm} seed {w.seed}").savefig(snakemake.output.plot, dpi=120)
-    if claim:
-        claim.release()
 
 
 if __name__ == "__main__":
