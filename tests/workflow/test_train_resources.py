@@ -1,5 +1,5 @@
-"""What train_sft jobs request under the paper configs: their model's GPUs, memory and CPUs per GPU.
-"""
+"""What train_sft jobs request under the paper configs: their model's GPUs, and memory and CPUs
+per GPU."""
 
 import re
 import subprocess
