@@ -14,26 +14,18 @@ MEM_MB_PER_GPU = 64000
 CPUS_PER_GPU = 8
 
 
-def get_train_gpus(wildcards):
-    return config["models"][wildcards.model]["gpus"]
-
-
-def get_launch_config(wildcards):
-    return LAUNCH_CONFIG if get_train_gpus(wildcards) > 1 else []
-
-
-def weights(path):
-    """Keep the weights with train.keep_weights; else Snakemake deletes them after their consumers."""
-    return path if config["train"]["keep_weights"] else temp(path)
-
-
 rule train_sft:
     input:
         data=get_sft_set,
         model=get_model_files,
-        launch=get_launch_config,
+        launch=lambda wildcards: LAUNCH_CONFIG if get_train_gpus(wildcards) > 1 else [],
     output:
-        adapter=weights(directory(f"{RUN}/adapter")),
+        # train.keep_weights, else Snakemake deletes the weights once their evaluations exist
+        adapter=(
+            directory(f"{RUN}/adapter")
+            if config["train"]["keep_weights"]
+            else temp(directory(f"{RUN}/adapter"))
+        ),
         losses=f"{RUN}/train/loss.parquet",
         plot=report(
             f"{RUN}/train/loss.png",
