@@ -61,12 +61,10 @@ def run_fingerprint(
     return {"sha256": hashlib.sha256(text.encode()).hexdigest(), **record}
 
 
-def prepare_resume(
-    ckpt_dir: str | Path, fingerprint: dict[str, Any], write: bool = True
-) -> str | None:
-    """The checkpoint to resume from, after discarding foreign and torn ones; None = start afresh.
+def prepare_resume(ckpt_dir: str | Path, fingerprint: dict[str, Any]) -> str | None:
+    """The checkpoint to resume from, after deleting foreign and torn ones; None = start afresh.
 
-    `write` (the main process only) records the fingerprint and deletes what is discarded.
+    Records the fingerprint; called by the main process only (it deletes what it discards).
     """
     ckpt_dir = Path(ckpt_dir)
     record = ckpt_dir / FINGERPRINT
@@ -80,11 +78,9 @@ def prepare_resume(
                 old,
                 fingerprint["sha256"],
             )
-            if write:
-                shutil.rmtree(ckpt_dir)
-    if write:
-        write_json(record, fingerprint)
-    return newest_complete(ckpt_dir, delete_torn=write)
+            shutil.rmtree(ckpt_dir)
+    write_json(record, fingerprint)
+    return newest_complete(ckpt_dir, delete_torn=True)
 
 
 def newest_complete(ckpt_dir: Path, delete_torn: bool = False) -> str | None:

@@ -108,9 +108,9 @@ def train_sft(
     fingerprint = run_fingerprint(
         file_sha256(data_path), resolved["sft"], method, resolved["lora"], base, world
     )
-    resume = prepare_resume(ckpt_dir, fingerprint, write=main)
-    PartialState().wait_for_everyone()
-    resume = newest_complete(ckpt_dir) if not main else resume
+    resume = prepare_resume(ckpt_dir, fingerprint) if main else None
+    PartialState().wait_for_everyone()  # other ranks look only after rank 0 has cleaned up
+    resume = resume if main else newest_complete(ckpt_dir)
     trainer = SFTTrainer(
         model=model,
         args=sft_config,
