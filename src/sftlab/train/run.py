@@ -106,7 +106,12 @@ def train_sft(
     }
     log.info("resolved training config: %s", json.dumps(resolved, default=str))
     fingerprint = run_fingerprint(
-        file_sha256(data_path), resolved["sft"], method, resolved["lora"], base, world
+        file_sha256(data_path),
+        resolved["sft"],
+        method,
+        resolved["lora"],
+        {**base, "weights": local_weights_stamp(entry)},
+        world,
     )
     resume = prepare_resume(ckpt_dir, fingerprint) if main else None
     PartialState().wait_for_everyone()  # other ranks look only after rank 0 has cleaned up
@@ -140,6 +145,15 @@ def train_sft(
         )
         shutil.rmtree(ckpt_dir, ignore_errors=True)
     return metrics
+
+
+def local_weights_stamp(entry: dict[str, Any]) -> dict[str, list[int]] | None:
+    """Size and mtime of a local model's weight files: a rebuilt folder (the demo model) at the same
+    path is another base. Hub models are identified by id and revision instead."""
+    if not entry["path"]:
+        return None
+    files = sorted(Path(entry["path"]).glob("*.safetensors"))
+    return {f.name: [f.stat().st_size, f.stat().st_mtime_ns] for f in files}
 
 
 def _write_records(entry, base, data_path, seed, resolved, losses, metrics, adapter_dir, train_dir):
