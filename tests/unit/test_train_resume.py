@@ -1,9 +1,11 @@
 """Safe resume: checkpoints of another trajectory are discarded, torn ones skipped."""
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -96,7 +98,7 @@ def test_a_kill_during_a_save_resumes_from_the_newest_complete_checkpoint(base, 
     script = tmp_path / "kill.py"
     script.write_text(
         textwrap.dedent(KILL_DURING_SAVE).format(
-            tests=str(__import__("pathlib").Path(__file__).parents[1]),
+            tests=str(Path(__file__).parents[1]),
             entry=base["entry"],
             data=str(base["data"]),
             settings=settings,
@@ -124,3 +126,11 @@ def test_a_run_shorter_than_the_checkpoint_interval_writes_no_checkpoint(base, t
     every_two = Saves()
     train_sft(*run_args(base, tmp_path, SETTINGS), tmp_path / "ckpt2", callbacks=[every_two])
     assert every_two.steps == [2, 4, 6]  # not 8: the last step saves the final weights instead
+
+
+def test_a_rebuilt_local_base_model_discards_the_checkpoint(base, tmp_path):
+    ckpt = killed_at_step_5(base, tmp_path)
+    weights = Path(base["entry"]["path"]) / "model.safetensors"
+    stat = weights.stat()
+    os.utime(weights, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    assert train_sft(*run_args(base, tmp_path, SETTINGS), ckpt)["resumed_from"] is None
