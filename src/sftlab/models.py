@@ -33,6 +33,7 @@ ENTRY_DEFAULTS: dict[str, Any] = {
     "kind": "base",  # base | chat
     "chat_template": None,  # Jinja string or path to a .jinja file; overrides the tokenizer's
     "trust_remote_code": False,
+    "gpus": 1,  # GPUs a fine-tune of this model uses (FSDP over them when > 1; sftlab.train.launch)
 }
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 

@@ -73,13 +73,15 @@ def fit_profile(repo: Path, dest: Path) -> Path:
     profile["jobs"] = 2
     profile["retries"] = 0
     for resources in [profile["default-resources"], *profile["set-resources"].values()]:
-        resources["mem_mb"] = min(resources["mem_mb"], NODE_MEM_MB)
+        # train_sft sizes memory and CPUs per GPU in its rule: fitted here like the others.
+        resources["mem_mb"] = min(resources.get("mem_mb", NODE_MEM_MB), NODE_MEM_MB)
         if resources["slurm_partition"] not in partitions:
             resources["slurm_partition"] = default
         if not has_gpu:
             resources.pop("gpu", None)
     # The rules' own threads, as in the local run: float results depend on the thread count.
     del profile["set-threads"]
+    profile["set-resources"]["train_sft"]["cpus_per_task"] = 2  # its threads, not 8 per GPU
     path = dest / "profiles/slurm-test"
     path.mkdir(parents=True)
     (path / "config.yaml").write_text(yaml.safe_dump(profile, sort_keys=False))

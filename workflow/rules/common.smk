@@ -34,6 +34,11 @@ def get_model_entry(wildcards):
     return {"name": wildcards.model, **config["models"][wildcards.model]}
 
 
+def get_train_gpus(wildcards):
+    """GPUs of one fine-tune of the model (models.<name>.gpus; FSDP over them when > 1)."""
+    return config["models"][wildcards.model]["gpus"]
+
+
 def get_model_files(wildcards):
     """A local model folder is an input (built by a rule, for the demo); a hub model is not."""
     path = config["models"][wildcards.model]["path"]

@@ -1,19 +1,31 @@
 # Train stage: one fine-tune per (study, model, arm, seed) with TRL's SFTTrainer.
 #
 # results/runs/{study}/{model}/{arm}_s{seed}/
-#   adapter/     PEFT adapter (or the full model) as safetensors + base_model.json
+#   adapter/     PEFT adapter (or the full model) as safetensors + base_model.json; temporary unless
+#                train.keep_weights: deleted once the run's evaluations exist (they stay valid)
 #   train/       loss.parquet, loss.png, metrics.json, config.yaml (resolved), provenance.json
 # results/.ckpt/runs/...  checkpoints, outside the outputs so a killed job resumes from them
 RUN = "results/runs/{study}/{model}/{arm}_s{seed}"
 CKPT = "results/.ckpt/runs/{study}/{model}/{arm}_s{seed}"
+LAUNCH_CONFIG = "config/launch/fsdp.yaml"  # accelerate + FSDP, for models with gpus > 1
+# Host memory and CPUs per GPU of a fine-tune (SLURM requests; a workstation ignores them): each
+# rank reads the fp32 weights into host memory (13B x 4 bytes = 52 GB) before FSDP shards them.
+MEM_MB_PER_GPU = 64000
+CPUS_PER_GPU = 8
 
 
 rule train_sft:
     input:
         data=get_sft_set,
         model=get_model_files,
+        launch=lambda wildcards: LAUNCH_CONFIG if get_train_gpus(wildcards) > 1 else [],
     output:
-        adapter=directory(f"{RUN}/adapter"),
+        # train.keep_weights, else Snakemake deletes the weights once their evaluations exist
+        adapter=(
+            directory(f"{RUN}/adapter")
+            if config["train"]["keep_weights"]
+            else temp(directory(f"{RUN}/adapter"))
+        ),
         losses=f"{RUN}/train/loss.parquet",
         plot=report(
             f"{RUN}/train/loss.png",
@@ -32,7 +44,9 @@ rule train_sft:
         "../../envs/gpu.yaml"
     threads: 2
     resources:
-        gpu=1,
+        gpu=get_train_gpus,
+        mem_mb=lambda wildcards: MEM_MB_PER_GPU * get_train_gpus(wildcards),
+        cpus_per_task=lambda wildcards: CPUS_PER_GPU * get_train_gpus(wildcards),
     params:
         train=get_train_settings,
         model=get_model_entry,

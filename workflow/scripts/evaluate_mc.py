@@ -13,6 +13,7 @@ import polars as pl
 import torch
 
 from sftlab.evaluate.mc import MCSettings, evaluate_mc, summarise_mc
+from sftlab.gpu_slots import claim_gpus
 from sftlab.io import provenance, write_json, write_parquet
 from sftlab.logs import setup_logging
 from sftlab.models import load_model, log_peak_gpu_memory
@@ -22,6 +23,7 @@ log = logging.getLogger("evaluate_mc")
 
 def main(snakemake) -> None:
     setup_logging(snakemake.log[0])
+    claim_gpus(snakemake.resources.gpu)  # this job's own GPU on a shared workstation
     torch.set_num_threads(snakemake.threads)
     settings = MCSettings(**snakemake.params.settings)
     adapter = snakemake.input.adapter or None

@@ -13,6 +13,7 @@ import polars as pl
 import torch
 
 from sftlab.evaluate.qa import QASettings, evaluate_qa, summarise_qa
+from sftlab.gpu_slots import claim_gpus
 from sftlab.io import provenance, write_json, write_parquet
 from sftlab.logs import setup_logging
 from sftlab.models import load_model, log_peak_gpu_memory
@@ -23,6 +24,7 @@ log = logging.getLogger("evaluate_qa")
 
 def main(snakemake) -> None:
     setup_logging(snakemake.log[0])
+    claim_gpus(snakemake.resources.gpu)  # this job's own GPU on a shared workstation
     torch.set_num_threads(snakemake.threads)
     settings = QASettings.from_dict(snakemake.params.settings)
     adapter = snakemake.input.adapter or None

@@ -15,6 +15,7 @@ import polars as pl
 import torch
 
 from sftlab.evaluate.match import MatchSettings
+from sftlab.gpu_slots import claim_gpus
 from sftlab.io import provenance, write_json, write_parquet
 from sftlab.logs import setup_logging
 from sftlab.memory.backends import open_backend
@@ -27,6 +28,7 @@ log = logging.getLogger("probe_memory")
 
 def main(smk) -> None:
     setup_logging(smk.log[0])
+    claim_gpus(smk.resources.gpu)  # this job's own GPU on a shared workstation
     settings = ProbeSettings.from_dict({**smk.params.settings, "match": smk.params.match})
     log.info("model %s; settings %s", smk.params.model, settings.to_dict())
     facts = probe_subsets(pl.read_parquet(smk.input.facts))

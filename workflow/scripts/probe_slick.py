@@ -12,6 +12,7 @@ import polars as pl
 
 from sftlab.evaluate.match import MatchSettings
 from sftlab.generate import generate
+from sftlab.gpu_slots import claim_gpus
 from sftlab.io import provenance, write_json, write_parquet
 from sftlab.logs import Progress, setup_logging
 from sftlab.memory.levels import probe_subsets
@@ -24,6 +25,7 @@ log = logging.getLogger("probe_slick")
 
 def main(smk) -> None:
     setup_logging(smk.log[0])
+    claim_gpus(smk.resources.gpu)  # this job's own GPU on a shared workstation
     settings = SlickSettings(**{k: v for k, v in smk.params.settings.items() if k != "enabled"})
     log.info("model %s; settings %s", smk.params.model, settings.to_dict())
     all_facts = pl.read_parquet(smk.input.facts)

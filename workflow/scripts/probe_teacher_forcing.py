@@ -12,6 +12,7 @@ import polars as pl
 import torch
 
 from sftlab.evaluate.match import MatchSettings
+from sftlab.gpu_slots import claim_gpus
 from sftlab.io import provenance, write_json, write_parquet
 from sftlab.logs import Progress, setup_logging
 from sftlab.memory.estimator import teacher_forcing_probe
@@ -24,6 +25,7 @@ log = logging.getLogger("probe_teacher_forcing")
 
 def main(smk) -> None:
     setup_logging(smk.log[0])
+    claim_gpus(smk.resources.gpu)  # this job's own GPU on a shared workstation
     log.info("model %s; temperature %s", smk.params.model, smk.params.temperature)
     facts = probe_subsets(pl.read_parquet(smk.input.facts))
     templates = load_templates(smk.input.templates)

@@ -2,29 +2,36 @@
 
 Inputs:  data     SFT set (JSONL prompt/completion)
          model    the local model folder (none for hub models)
+         launch   the accelerate launcher config (only when the model entry asks for gpus > 1)
 Outputs: adapter  PEFT adapter or full model (safetensors)
          losses, plot, metrics, config, provenance   in the run's train/ folder
 Params:  train (config train section with the study's overrides), model (entry), seed,
          checkpoints (folder outside the outputs; a re-run after a kill resumes from it)
+With gpus > 1 on a CUDA machine the fine-tune runs as one FSDP rank per GPU (sftlab.train.launch).
 """
 
 import logging
+import os
 from pathlib import Path
 
 import polars as pl
 import torch
 
+from sftlab.gpu_slots import claim_gpus
 from sftlab.io import package_versions
 from sftlab.logs import setup_logging
 from sftlab.models import log_peak_gpu_memory
 from sftlab.skip import is_empty_set, write_skipped_training
 from sftlab.train import loss_figure, train_sft
+from sftlab.train.launch import train_sft_launched
 
 log = logging.getLogger("train_sft")
 
 
 def main(snakemake) -> None:
     setup_logging(snakemake.log[0])
+    gpus = snakemake.resources.gpu
+    claim_gpus(gpus)  # before CUDA starts: this job's own devices on a shared workstation
     torch.set_num_threads(snakemake.threads)
     log.info("settings: %s; model: %s", snakemake.params.train, snakemake.params.model)
     log.info("packages: %s", package_versions())
@@ -42,17 +49,27 @@ def main(snakemake) -> None:
         title = f"{w.model} {w.arm} seed {w.seed}: skipped, empty set"
         loss_figure(pl.read_parquet(snakemake.output.losses), title).savefig(snakemake.output.plot)
         return
-    metrics = train_sft(
+    job = dict(
         entry=snakemake.params.model,
         data_path=snakemake.input.data,
         settings=snakemake.params.train,
         adapter_dir=snakemake.output.adapter,
-        train_dir=Path(snakemake.output.metrics).parent,
+        train_dir=str(Path(snakemake.output.metrics).parent),
         ckpt_dir=snakemake.params.checkpoints,
         seed=snakemake.params.seed,
     )
+    if gpus > 1 and torch.cuda.is_available():
+        # Under SLURM the job's cgroup holds its CPUs (cpus_per_task scales with the GPUs).
+        cpus = len(os.sched_getaffinity(0)) if "SLURM_JOB_ID" in os.environ else snakemake.threads
+        metrics = train_sft_launched(
+            gpus, snakemake.input.launch, snakemake.log[0], threads=cpus, **job
+        )
+    else:
+        if gpus > 1:
+            log.warning("models.%s.gpus is %d but CUDA is absent: one process", w.model, gpus)
+        metrics = train_sft(**job)
+        log_peak_gpu_memory()
     log.info("metrics: %s", metrics)
-    log_peak_gpu_memory()
     losses = pl.read_parquet(snakemake.output.losses)
     loss_figure(losses, f"{w.model} {w.arm} seed {w.seed}").savefig(snakemake.output.plot, dpi=120)
 
