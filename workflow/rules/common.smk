@@ -17,7 +17,6 @@ wildcard_constraints:
 
 # Each study registers, per study name, functions of the wildcards returning:
 SFT_SET = {}  # the SFT set (JSONL) a run trains on
-TRAIN_OVERRIDES = {}  # the study's overrides of config["train"]
 QA_ITEMS = {}  # the QA test items (parquet) of {testset}
 FINAL_OUTPUTS = []  # stages append the targets of `rule all` (lists of paths)
 FIGURES = []  # stages append their figure paths (the `figures` target)
@@ -59,6 +58,5 @@ def get_qa_items(wildcards):
 
 
 def get_train_settings(wildcards):
-    """config["train"] with the study's overrides merged one level deep."""
-    override = TRAIN_OVERRIDES.get(wildcards.study, lambda w: {})(wildcards)
-    return sftlab.config.merge_train(config["train"], override)
+    """The study's effective train block (demo overrides only while the demo is on)."""
+    return sftlab.config.study_train(config, wildcards.study)

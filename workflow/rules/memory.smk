@@ -41,7 +41,6 @@ wildcard_constraints:
 
 
 SFT_SET["memory"] = lambda w: f"results/memory/{w.model}/sets/{w.arm}_s{w.seed}.jsonl"
-TRAIN_OVERRIDES["memory"] = lambda w: MEMORY["train"]
 QA_ITEMS["memory"] = lambda w: f"results/memory/{w.model}/test_{w.testset}.parquet"
 QA_GROUP_BY["memory"] = ["group"]
 FINAL_OUTPUTS.append(lambda: memory_plan.final_outputs(MEMORY, FIG_EXT, ON_DEMO))
