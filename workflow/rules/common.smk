@@ -2,10 +2,12 @@
 from pathlib import Path
 
 import sftlab.config
+import sftlab.resources
 
 sftlab.config.validate_config(
     config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"
 )
+sftlab.resources.check_gpu_memory(config)  # a fine-tune that cannot fit fails before any job
 
 
 wildcard_constraints:
