@@ -123,7 +123,9 @@ def _train_overrides(config: dict[str, Any]) -> list[dict[str, Any]]:
     """The study-level train overrides present: `<study>.train` and `demo.train.<study>`."""
     demo = config.get("demo") if isinstance(config.get("demo"), dict) else {}
     holders = [config.get(study) for study in ("memory", "silly")]
-    holders = [(h, "train") for h in holders] + [(demo.get("train"), s) for s in ("memory", "silly")]
+    holders = [(h, "train") for h in holders] + [
+        (demo.get("train"), s) for s in ("memory", "silly")
+    ]
     found = [h.get(key) for h, key in holders if isinstance(h, dict)]
     return [overrides for overrides in found if isinstance(overrides, dict)]
 
@@ -369,6 +371,10 @@ def readme_with_reference(readme: str, reference: str) -> str:
 if __name__ == "__main__":
     import sys
 
+    if sys.argv[1:2] == ["--resolve"]:
+        from sftlab.resolve import main
+
+        sys.exit(main(sys.argv[2:]))
     text = reference_markdown("workflow/schemas/config.schema.yaml")
     if sys.argv[1:] == ["--readme"]:
         readme = Path("README.md")

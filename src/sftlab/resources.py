@@ -18,7 +18,6 @@ The estimate is an upper bound for planning, in GiB per GPU (a card sold as "80 
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -104,8 +103,8 @@ def model_size(name: str, entry: dict[str, Any], config: dict[str, Any]) -> Mode
         cfg = {**arch, "vocab_size": vocab, "tie_word_embeddings": True}
         return _from_hf_config(cfg, "demo.model")
     raise ConfigError(
-        f"models.{name}: size unknown without network; set models.{name}.params_b "
-        f"(billions of parameters) or run the fetch_model rule first"
+        f"models.{name}: size unknown without network (no config.json at its path or in the "
+        f"Hugging Face cache); set models.{name}.params_b (billions of parameters)"
     )
 
 
@@ -182,10 +181,8 @@ def check_gpu_memory(config: dict[str, Any]) -> None:
 
 
 def describe_size(size: ModelSize) -> str:
-    return f"{size.params / 1e9:.3g}B parameters ({size.source})" if size.params >= 1e8 else (
-        f"{size.params / 1e6:.3g}M parameters ({size.source})"
+    return (
+        f"{size.params / 1e9:.3g}B parameters ({size.source})"
+        if size.params >= 1e8
+        else (f"{size.params / 1e6:.3g}M parameters ({size.source})")
     )
-
-
-def gib(n_bytes: float) -> float:
-    return n_bytes / GIB if math.isfinite(n_bytes) else n_bytes
