@@ -123,9 +123,8 @@ def _train_overrides(config: dict[str, Any]) -> list[dict[str, Any]]:
     """The study-level train overrides present: `<study>.train` and `demo.train.<study>`."""
     demo = config.get("demo") if isinstance(config.get("demo"), dict) else {}
     holders = [config.get(study) for study in ("memory", "silly")]
-    holders = [(h, "train") for h in holders] + [
-        (demo.get("train"), s) for s in ("memory", "silly")
-    ]
+    holders = [(h, "train") for h in holders]
+    holders += [(demo.get("train"), study) for study in ("memory", "silly")]
     found = [h.get(key) for h, key in holders if isinstance(h, dict)]
     return [overrides for overrides in found if isinstance(overrides, dict)]
 
@@ -225,10 +224,10 @@ def merge_train(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any
 def study_train(config: dict[str, Any], study: str) -> dict[str, Any]:
     """The `train` block a study's fine-tunes receive (train_sft's `train` param).
 
-    `train`, then `demo.train.<study>` only while the demo is enabled, then `<study>.train`. The demo's
-    settings for its 2M-parameter model live under `demo:` because Snakemake merges --configfile
-    files recursively: as study overrides in config.yaml they reached every paper config, which then
-    trained at the demo's learning rate (issue 10).
+    `train`, then `demo.train.<study>` only while the demo is enabled, then `<study>.train`. The
+    demo's settings for its 2M-parameter model live under `demo:` because Snakemake merges
+    --configfile files recursively: as study overrides in config.yaml they reached every paper
+    config, which then trained at the demo's learning rate (issue 10).
     """
     demo = config.get("demo", {})
     merged = dict(config.get("train", {}))

@@ -1,10 +1,11 @@
 """What a plan costs before it runs: GPU-hours and peak disk, from the resolved config alone.
 
 Arithmetic (FLOPs per token): a forward pass 2 P; full fine-tuning 6 P (forward, input and weight
-gradients), LoRA 4 P (no weight gradients of the frozen base), + 2 P with gradient checkpointing (the
-forward again). Seconds = FLOPs / (GPUs x cluster.gpu_tflops x cluster.mfu) + cluster.job_overhead_min
-per job; GPU-hours multiply by the job's GPUs. Counts a parse-time plan cannot know (facts per
-memory level, tokens per example) are the constants below, each with where it comes from.
+gradients), LoRA 4 P (no weight gradients of the frozen base), + 2 P with gradient checkpointing
+(the forward again). Seconds = FLOPs / (GPUs x cluster.gpu_tflops x cluster.mfu) +
+cluster.job_overhead_min per job; GPU-hours multiply by the job's GPUs. Counts a parse-time plan
+cannot know (facts per memory level, tokens per example) are the constants below, each with where
+it comes from.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sftlab.memory import plan as memory_plan
 from sftlab.resources import GIB, adapter_params, model_size
 from sftlab.silly import rules as silly_rules
 
-# EntityQuestions at paper scale: ~97k probed facts over 24 relations (10 in-domain), ~22k test facts.
+# EntityQuestions at paper scale: ~97k probed facts, 24 relations (10 in-domain), ~22k test facts.
 EQ_FACTS, EQ_TEST_FACTS, EQ_IN_DOMAIN_SHARE = 97_000, 22_000, 10 / 24
 MMLU_TEST_ITEMS = 14_042
 TOKENS = {  # tokens per example or prompt, by what the study trains and evaluates on
@@ -80,24 +81,17 @@ def _finetune(cost, config, study, model, examples, tokens, runs) -> None:
         per_token * size.params * trained, gpus, config["cluster"]
     )
     full = train["method"] == "full"
-    kept = (
-        size.params * SAVED_BYTES_PER_PARAM
-        if full
-        else adapter_params(size, train["lora"]["r"]) * 4
-    )
-    if full and not train.get("keep_weights", True):
-        kept = 0.0  # deleted once the run's evaluations are done
-    cost.disk_gib[f"{study} run weights"] = cost.disk_gib.get(f"{study} run weights", 0.0) + (
-        runs * kept / GIB
-    )
+    trained_params = size.params if full else adapter_params(size, train["lora"]["r"])
+    weights = trained_params * (SAVED_BYTES_PER_PARAM if full else 4)  # adapters are saved in fp32
+    # Weights a `keep_weights: false` run deletes after its evaluations occupy one running job only.
+    kept = weights if train.get("keep_weights", True) else 0.0
+    key = f"{study} run weights"
+    cost.disk_gib[key] = cost.disk_gib.get(key, 0.0) + runs * kept / GIB
     steps = examples * sft["num_train_epochs"] / sft["per_device_train_batch_size"]
-    checkpointed = size.params if full else adapter_params(size, train["lora"]["r"])
-    if steps >= sft["save_steps"]:
-        running = checkpointed * CHECKPOINT_BYTES_PER_PARAM / GIB
-        cost.disk_gib["one running checkpoint"] = max(
-            cost.disk_gib.get("one running checkpoint", 0.0),
-            running + (0 if kept else 2 * size.params / GIB),
-        )
+    if steps >= sft["save_steps"]:  # shorter runs write no checkpoint
+        running = (trained_params * CHECKPOINT_BYTES_PER_PARAM + weights - kept) / GIB
+        key = "one running fine-tune"
+        cost.disk_gib[key] = max(cost.disk_gib.get(key, 0.0), running)
 
 
 def _forward(cost, config, key, model, items, tokens, jobs) -> None:
@@ -129,7 +123,9 @@ def plan_cost(config: dict[str, Any]) -> Cost:
                 )
             runs = 1 + per_level * len(memory["sizes"])  # + the base model
             qa_tokens = TOKENS["memory_probe_prompt"] + config["evaluate"]["qa"]["max_new_tokens"]
-            _forward(cost, config, "memory evaluations", model, test_facts, qa_tokens, runs)
+            testsets = len(memory_plan.TESTSETS)  # one job per test set, each a share of the facts
+            items = test_facts / testsets
+            _forward(cost, config, "memory evaluations", model, items, qa_tokens, runs * testsets)
     if silly["enabled"]:
         arms = silly_rules.study_arms(silly)
         items = MMLU_TEST_ITEMS if config["data"]["mmlu"]["source"] != "demo" else 1000

@@ -2,10 +2,10 @@
 
     python -m sftlab.config --resolve [--configfile A.yaml B.yaml ...]
 
-Snakemake starts from the Snakefile's `configfile:` (config/config.yaml) and merges each --configfile
-over it recursively, in order; validation then fills the schema's defaults. The printout is that
-config, each study's effective `train` block (what train_sft receives), and the plan's GPU-hours and
-peak disk (sftlab.costs). Run it from the repository root (or pass --repo).
+Snakemake starts from the Snakefile's `configfile:` (config/config.yaml) and merges each
+--configfile over it recursively, in order; validation then fills the schema's defaults. The
+printout is that config, each study's effective `train` block (what train_sft receives), and the
+plan's GPU-hours and peak disk (sftlab.costs). Run it from the repository root (or pass --repo).
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def effective_train(config: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def report(config: dict[str, Any]) -> str:
     """GPU memory per fine-tune, GPU-hours by stage and peak disk, as text."""
     card = config["cluster"]["gpu_memory_gb"]
-    lines = ["GPU memory per fine-tune (GiB per GPU; card {card}):".format(card=card)]
+    lines = [f"GPU memory per fine-tune (GiB per GPU; card {card}):"]
     for study, model in training_jobs(config):
         entry = config["models"][model]
         size = model_size(model, entry, config)

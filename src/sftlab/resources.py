@@ -6,12 +6,13 @@ The estimate is an upper bound for planning, in GiB per GPU (a card sold as "80 
 
 - full fine-tuning with fp32 master weights and AdamW: 4 (weights) + 4 (gradients) + 8 (two Adam
   moments) = 16 bytes per parameter, sharded over the job's GPUs (FSDP full sharding);
-- LoRA: the frozen base in bf16 (2 bytes per parameter, sharded the same way) plus 16 bytes per adapter
-  parameter;
+- LoRA: the frozen base in bf16 (2 bytes per parameter, sharded the same way) plus 16 bytes per
+  adapter parameter;
 - activations at the configured max_length and per-device batch in bf16: per layer ~34 x batch x
-  length x hidden bytes (Korthikanti et al. 2022 without the attention-score term, which SDPA does not
-  store); with gradient checkpointing only each layer's input (2 bytes x batch x length x hidden) plus
-  one layer's full activations; logits in fp32 with their gradient, 8 bytes x batch x length x vocab;
+  length x hidden bytes (Korthikanti et al. 2022 without the attention-score term, which SDPA does
+  not store); with gradient checkpointing only each layer's input (2 bytes x batch x length x
+  hidden) plus one layer's full activations; logits in fp32 with their gradient, 8 bytes x batch x
+  length x vocab;
 - 2 GiB for the CUDA context and allocator slack.
 """
 

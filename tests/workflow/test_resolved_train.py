@@ -1,5 +1,5 @@
-"""What train_sft receives under every shipped config, read from the rule's params in Snakemake's DAG
-(the Snakemake API builds the DAG as a dry run does), and the resolve command agrees with it."""
+"""What train_sft receives under every shipped config, read from the rule's params in Snakemake's
+DAG (the Snakemake API builds the DAG as a dry run does), and the resolve command agrees with it."""
 
 from __future__ import annotations
 
@@ -84,20 +84,3 @@ def test_resolve_command_prints_what_the_rule_receives(repo, configfile):
             job["train"], sort_keys=True
         )
     assert "GPU-hours:" in run.stdout and "Peak disk:" in run.stdout
-
-
-def test_demo_overrides_stay_out_of_a_config_without_the_demo(repo, tmp_path):
-    """A user's config that turns the demo off but keeps studies on gets `train`, not the demo's."""
-    own = tmp_path / "own.yaml"
-    own.write_text(
-        yaml.safe_dump(
-            {
-                "demo": {"enabled": False},
-                "data": {"entityquestions": {"source": "path", "path": str(tmp_path)}},
-                "models": {"demo": {"path": str(tmp_path / "model"), "params_b": 0.002}},
-                "silly": {"enabled": False},
-            }
-        )
-    )
-    jobs = planned_params(repo, [str(own)], "train_sft")
-    assert jobs and {summary(job["train"]) for job in jobs} == {("lora", 1e-3, 3, 8, "cosine", 8)}
