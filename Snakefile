@@ -30,6 +30,14 @@ include: "workflow/rules/figures.smk"
 include: "workflow/rules/report.smk"
 
 
+# Library code is a re-run trigger: each scripted rule records a digest of the sftlab modules its
+# script imports (Snakemake itself tracks only the thin script; see sftlab.triggers).
+for rule_ in workflow.rules:
+    if rule_.script:
+        script = Path(workflow.basedir, "workflow/scripts", Path(rule_.script).name)
+        rule_.set_params(code=sftlab.triggers.code_digest(script))
+
+
 # Run on the submitting machine, never through a cluster: cheap, or needing the network (hub, LLM API).
 localrules:
     all,

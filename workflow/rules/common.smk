@@ -3,11 +3,13 @@ from pathlib import Path
 
 import sftlab.config
 import sftlab.resources
+import sftlab.triggers
 
 sftlab.config.validate_config(
     config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"
 )
-sftlab.resources.check_gpu_memory(config)  # a fine-tune that cannot fit fails before any job
+# A fine-tune that cannot fit the GPUs it asks for fails before any job is queued.
+sftlab.resources.check_gpu_memory(config)
 
 
 wildcard_constraints:

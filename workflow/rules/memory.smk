@@ -71,14 +71,17 @@ rule probe_memory:
         gpu=1,
     params:
         model=get_model_entry,
-        settings=lambda w: {
-            k: v
-            for k, v in {
-                **MEMORY["probe"],
-                **MEMORY["probe_overrides"].get(w.model, {}),
-            }.items()
-            if k not in ("estimator", "compare_estimators")
-        },
+        settings=lambda w: sftlab.triggers.SpeedOnly(
+            {
+                k: v
+                for k, v in {
+                    **MEMORY["probe"],
+                    **MEMORY["probe_overrides"].get(w.model, {}),
+                }.items()
+                if k not in ("estimator", "compare_estimators")
+            },
+            speed=("batch_size", "shard_facts"),
+        ),
         match=QA_MATCH,
         shard_dir=lambda w: f"results/memory/{w.model}/_probe_shards",
     script:
@@ -106,7 +109,9 @@ rule probe_teacher_forcing:
     params:
         model=get_model_entry,
         temperature=MEMORY["probe"]["temperature"],
-        batch_size=MEMORY["probe"]["batch_size"],
+        speed=sftlab.triggers.SpeedOnly(
+            {"batch_size": MEMORY["probe"]["batch_size"]}, speed=("batch_size",)
+        ),
         match=QA_MATCH,
     script:
         "../scripts/probe_teacher_forcing.py"
@@ -148,7 +153,7 @@ rule probe_slick:
         gpu=1,
     params:
         model=get_model_entry,
-        settings=MEMORY["slick"],
+        settings=sftlab.triggers.SpeedOnly(MEMORY["slick"], speed=("batch_size",)),
         match=QA_MATCH,
     script:
         "../scripts/probe_slick.py"
