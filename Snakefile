@@ -13,7 +13,12 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
-configfile: "config/config.yaml"
+configfile: f"{workflow.basedir}/config/config.yaml"
+
+
+# Each config writes under its own output root (paper configs: experiments/<name>/), so one config's
+# run never rebuilds another's files; `--directory` overrides it. Data files come from the repository.
+workdir: config.get("workdir") or "."
 
 
 report: "workflow/report/workflow.rst"

@@ -2,12 +2,14 @@
 from pathlib import Path
 
 import sftlab.config
+import sftlab.paths
 import sftlab.resources
 import sftlab.triggers
 
 sftlab.config.validate_config(
     config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"
 )
+sftlab.paths.resolve_repo_paths(config, workflow.basedir)
 # A fine-tune that cannot fit the GPUs it asks for fails before any job is queued.
 sftlab.resources.check_gpu_memory(config)
 
