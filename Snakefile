@@ -25,6 +25,7 @@ report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/models.smk"
 include: "workflow/rules/demo.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
@@ -43,9 +44,17 @@ for rule_ in workflow.rules:
         rule_.set_params(code=sftlab.triggers.code_digest(script))
 
 
+# A run refuses to start when a hard requirement fails (models, API key, disk): python -m sftlab.readiness
+onstart:
+    if not workflow.touch:
+        sftlab.readiness.require(config)
+
+
 # Run on the submitting machine, never through a cluster: cheap, or needing the network (hub, LLM API).
 localrules:
     all,
+    fetch_models,
+    fetch_model,
     figures,
     summarise_run,
     download_entityquestions,

@@ -3,6 +3,7 @@ from pathlib import Path
 
 import sftlab.config
 import sftlab.paths
+import sftlab.readiness
 import sftlab.resources
 import sftlab.triggers
 
@@ -40,9 +41,20 @@ def get_model_entry(wildcards):
 
 
 def get_model_files(wildcards):
-    """A local model folder is an input (built by a rule, for the demo); a hub model is not."""
+    """A local model folder (built by a rule, for the demo), or a hub model's fetch marker."""
     path = config["models"][wildcards.model]["path"]
-    return [path] if path else []
+    return [path] if path else [f"results/models/{wildcards.model}.json"]
+
+
+def get_hub_models():
+    """The hub models an enabled study uses (fetch_models fetches them)."""
+    used = {
+        m
+        for s in ("memory", "silly")
+        if config[s]["enabled"]
+        for m in config[s]["models"]
+    }
+    return sorted(m for m in used if config["models"][m]["hub_id"])
 
 
 def is_base_run(wildcards):
