@@ -1,7 +1,8 @@
 # sftlab: data-centric fine-tuning research on LLM question answering.
 # Default config = the offline demo world; paper configs: --configfile config/paper_{memory,silly}.yaml
 #
-# results/
+# results/                (under `workdir:` when the config names one; paper configs: experiments/<name>/)
+#   models/{model}.json fetch markers of hub models (snapshots live in the Hugging Face cache)
 #   demo/               world/, raw/ (real dataset formats), tokenizer, model/ (HF folder), summary
 #   data/               mmlu.parquet, entityquestions.parquet, ruozhiba.parquet (+ .report.json)
 #   memory/{model}/     probe.parquet, levels.parquet, sets/L{level}_n{n}_s{seed}.jsonl
