@@ -39,10 +39,7 @@ include: "workflow/rules/report.smk"
 
 # Library code is a re-run trigger: each scripted rule records a digest of the sftlab modules its
 # script imports (Snakemake itself tracks only the thin script; see sftlab.triggers).
-for rule_ in workflow.rules:
-    if rule_.script:
-        script = Path(workflow.basedir, "workflow/scripts", Path(rule_.script).name)
-        rule_.set_params(code=sftlab.triggers.code_digest(script))
+add_code_digests(workflow.rules)
 
 
 # A run refuses to start when a hard requirement fails (models, API key, disk): python -m sftlab.readiness

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -30,7 +31,8 @@ EXPECTED = {
 def planned_params(repo: Path, configfiles: list[str], rule: str) -> list[dict]:
     """The params of every `rule` job in the DAG of `snakemake --configfile <configfiles>`."""
     settings = OutputSettings(quiet={Quietness.ALL})
-    with SnakemakeApi(settings) as api:
+    cwd = os.getcwd()  # a config's `workdir:` moves this process into its output root
+    with SnakemakeApi(settings) as api, contextlib.chdir(cwd):
         workflow = api.workflow(
             snakefile=repo / "Snakefile",
             workdir=repo,

@@ -32,6 +32,14 @@ RUN_STATS = (
 )  # stages append LLM stats JSONs, train metrics and benchmark TSVs (run statistics)
 
 
+def add_code_digests(rules):
+    """A `code` param on every scripted rule: the digest of the sftlab modules it imports."""
+    for each in rules:
+        if each.script:
+            path = Path(workflow.basedir, "workflow/scripts", Path(each.script).name)
+            each.set_params(code=sftlab.triggers.code_digest(path))
+
+
 def get_final_outputs():
     return [path for stage in FINAL_OUTPUTS for path in stage()]
 
