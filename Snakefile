@@ -1,7 +1,8 @@
 # sftlab: data-centric fine-tuning research on LLM question answering.
 # Default config = the offline demo world; paper configs: --configfile config/paper_{memory,silly}.yaml
 #
-# results/
+# results/                (under `workdir:` when the config names one; paper configs: experiments/<name>/)
+#   models/{model}.json fetch markers of hub models (snapshots live in the Hugging Face cache)
 #   demo/               world/, raw/ (real dataset formats), tokenizer, model/ (HF folder), summary
 #   data/               mmlu.parquet, entityquestions.parquet, ruozhiba.parquet (+ .report.json)
 #   memory/{model}/     probe.parquet, levels.parquet, sets/L{level}_n{n}_s{seed}.jsonl
@@ -13,13 +14,19 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
-configfile: "config/config.yaml"
+configfile: f"{workflow.basedir}/config/config.yaml"
+
+
+# Each config writes under its own output root (paper configs: experiments/<name>/), so one config's
+# run never rebuilds another's files; `--directory` overrides it. Data files come from the repository.
+workdir: config.get("workdir") or "."
 
 
 report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/models.smk"
 include: "workflow/rules/demo.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
@@ -30,9 +37,22 @@ include: "workflow/rules/figures.smk"
 include: "workflow/rules/report.smk"
 
 
+# Library code is a re-run trigger: each scripted rule records a digest of the sftlab modules its
+# script imports (Snakemake itself tracks only the thin script; see sftlab.triggers).
+add_code_digests(workflow.rules)
+
+
+# A run refuses to start when a hard requirement fails (models, API key, disk): python -m sftlab.readiness
+onstart:
+    if not workflow.touch:
+        sftlab.readiness.require(config)
+
+
 # Run on the submitting machine, never through a cluster: cheap, or needing the network (hub, LLM API).
 localrules:
     all,
+    fetch_models,
+    fetch_model,
     figures,
     summarise_run,
     download_entityquestions,

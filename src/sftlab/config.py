@@ -110,12 +110,8 @@ def validate_config(config: dict[str, Any], schema_path: str | Path) -> dict[str
     """Validate `config` in place against the schema, filling defaults; raise ConfigError."""
     schema = load_schema(schema_path)
     _coerce_strings(config, schema)
-    for study in ("memory", "silly"):  # a study's train overrides follow the train schema
-        overrides = (
-            config.get(study, {}).get("train") if isinstance(config.get(study), dict) else None
-        )
-        if isinstance(overrides, dict):
-            _coerce_strings(overrides, schema["properties"]["train"])
+    for overrides in _train_overrides(config):  # study train overrides follow the train schema
+        _coerce_strings(overrides, schema["properties"]["train"])
     checker = Draft202012Validator(schema)
     errors = sorted(checker.iter_errors(config), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
@@ -125,6 +121,16 @@ def validate_config(config: dict[str, Any], schema_path: str | Path) -> dict[str
     _check_train_overrides(config, schema["properties"]["train"])
     check_references(config)
     return config
+
+
+def _train_overrides(config: dict[str, Any]) -> list[dict[str, Any]]:
+    """The study-level train overrides present: `<study>.train` and `demo.train.<study>`."""
+    demo = config.get("demo") if isinstance(config.get("demo"), dict) else {}
+    holders = [config.get(study) for study in ("memory", "silly")]
+    holders = [(h, "train") for h in holders]
+    holders += [(demo.get("train"), study) for study in ("memory", "silly")]
+    found = [h.get(key) for h, key in holders if isinstance(h, dict)]
+    return [overrides for overrides in found if isinstance(overrides, dict)]
 
 
 SCALAR_TYPES = {
@@ -219,10 +225,25 @@ def merge_train(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any
     return deep_merge(base, override, levels=1)
 
 
+def study_train(config: dict[str, Any], study: str) -> dict[str, Any]:
+    """The `train` block a study's fine-tunes receive (train_sft's `train` param).
+
+    `train`, then `demo.train.<study>` only while the demo is enabled, then `<study>.train`. The
+    demo's settings for its 2M-parameter model live under `demo:` because Snakemake merges
+    --configfile files recursively: as study overrides in config.yaml they reached every paper
+    config, which then trained at the demo's learning rate (issue 10).
+    """
+    demo = config.get("demo", {})
+    merged = dict(config.get("train", {}))
+    if demo.get("enabled", False):
+        merged = merge_train(merged, (demo.get("train") or {}).get(study) or {})
+    return merge_train(merged, config.get(study, {}).get("train") or {})
+
+
 def _check_train_overrides(config: dict[str, Any], train_schema: dict[str, Any]) -> None:
-    """Each study's `train` overrides, merged over `train`, must satisfy the train schema."""
+    """Each study's effective `train` block must satisfy the train schema."""
     for study in ("memory", "silly"):
-        merged = merge_train(config.get("train", {}), config.get(study, {}).get("train") or {})
+        merged = study_train(config, study)
         errors = list(Draft202012Validator(train_schema).iter_errors(merged))
         if errors:
             lines = "\n".join(f"  - {describe(e, f'{study}.train')}" for e in _deepest(errors))
@@ -353,6 +374,10 @@ def readme_with_reference(readme: str, reference: str) -> str:
 if __name__ == "__main__":
     import sys
 
+    if sys.argv[1:2] == ["--resolve"]:
+        from sftlab.resolve import main
+
+        sys.exit(main(sys.argv[2:]))
     text = reference_markdown("workflow/schemas/config.schema.yaml")
     if sys.argv[1:] == ["--readme"]:
         readme = Path("README.md")

@@ -22,6 +22,8 @@ from transformers import (
     PreTrainedTokenizerBase,
 )
 
+from sftlab.fetch import local_snapshot, not_loadable
+
 log = logging.getLogger(__name__)
 
 ENTRY_DEFAULTS: dict[str, Any] = {
@@ -34,6 +36,7 @@ ENTRY_DEFAULTS: dict[str, Any] = {
     "chat_template": None,  # Jinja string or path to a .jinja file; overrides the tokenizer's
     "trust_remote_code": False,
     "gpus": 1,  # GPUs a fine-tune of this model uses (FSDP over them when > 1; sftlab.train.launch)
+    "params_b": None,  # size for estimates when no config.json is at hand (planning only)
 }
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
@@ -65,8 +68,12 @@ def resolve_entry(entry: dict[str, Any]) -> dict[str, Any]:
 
 
 def source(entry: dict[str, Any]) -> str:
-    """Where from_pretrained loads the entry: its local path or hub id."""
-    return str(entry.get("path") or entry.get("hub_id"))
+    """Where from_pretrained loads the entry: its local path, the snapshot fetch_model downloaded
+    (so GPU jobs never touch the network), or else the hub id."""
+    if entry.get("path"):
+        return str(entry["path"])
+    snapshot = local_snapshot(entry["hub_id"], entry.get("revision"))
+    return str(snapshot) if snapshot else str(entry["hub_id"])
 
 
 def pick_device(prefer: str | None = None) -> torch.device:
@@ -88,9 +95,12 @@ def pick_dtype(name: str, device: torch.device) -> torch.dtype:
 def load_tokenizer(entry: dict[str, Any]) -> PreTrainedTokenizerBase:
     """The entry's tokenizer with a pad token and the chat-template override applied."""
     entry = resolve_entry(entry)
-    tokenizer = AutoTokenizer.from_pretrained(
-        source(entry), revision=entry["revision"], trust_remote_code=entry["trust_remote_code"]
-    )
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(
+            source(entry), revision=entry["revision"], trust_remote_code=entry["trust_remote_code"]
+        )
+    except OSError as err:
+        raise ModelEntryError(not_loadable(entry, err)) from err
     apply_chat_template_override(tokenizer, entry["chat_template"])
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token

@@ -100,3 +100,29 @@ def test_readme_reference_matches_the_schema(repo):
     readme = (repo / "README.md").read_text()
     reference = reference_markdown(repo / SCHEMA)
     assert readme == readme_with_reference(readme, reference), "run `make docs`"
+
+
+def test_demo_training_settings_apply_only_while_the_demo_is_on(repo, default_config):
+    """demo.train reaches a study only with the demo enabled; a study's own train overrides win."""
+    from sftlab.config import study_train
+
+    config = validate(repo, copy.deepcopy(default_config))
+    assert study_train(config, "memory")["sft"]["learning_rate"] == 3e-4
+    config["demo"]["enabled"] = False
+    assert (
+        study_train(config, "memory")["sft"]["learning_rate"]
+        == config["train"]["sft"]["learning_rate"]
+    )
+    config["demo"]["enabled"] = True
+    config["memory"]["train"] = {"sft": {"learning_rate": 2e-5}}
+    merged = study_train(config, "memory")
+    assert merged["sft"]["learning_rate"] == 2e-5
+    assert merged["sft"]["num_train_epochs"] == 10  # the demo's, merged one level deep
+    assert merged["method"] == "full"
+
+
+def test_bad_demo_training_setting_is_rejected_naming_the_key(repo, default_config):
+    config = copy.deepcopy(default_config)
+    config["demo"]["train"]["silly"]["method"] = "qlora"
+    with pytest.raises(ConfigError, match=r"silly\.train\.method"):
+        validate(repo, config)

@@ -8,7 +8,9 @@ inputs exactly as a run does. Each test changes one thing, reads the plan of `sn
 - a plot setting re-runs the plotting rules only;
 - one silly rule's prompt re-runs that rule's generation, training, evaluation and the summaries;
 - a probe setting re-runs probing and everything after it, and a new model runs alone;
-- with results/ deleted, the LLM stages re-run from the persistent cache without one request.
+- with results/ deleted, the LLM stages re-run from the persistent cache without one request;
+- speed-only settings (batch and shard sizes) re-run nothing; an edit of a library module re-runs
+  the rules whose scripts import it (sftlab.triggers).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from pathlib import Path
 import pytest
 import yaml
 from llm_server import ScriptedLLMServer, last_user_text
-from workflow_helpers import TINY_RULES, PlannedJob, Workflow, copy_workflow
+from workflow_helpers import TINY_RULES, PlannedJob, Workflow, copy_workflow, parse_plan
 
 API_KEY = {"OPENAI_API_KEY": "sk-test"}  # the scripted server accepts any key
 
@@ -254,3 +256,40 @@ def _llm_stats(root: Path) -> list[Path]:
         for path in (root / "results/silly").rglob("*.json")
         if "requests_sent" in path.read_text()
     ]
+
+
+def test_speed_only_settings_rerun_nothing(completed):
+    """Batch and shard sizes change speed, not results: the README's out-of-memory knobs."""
+
+    def edit(config, root):
+        config["memory"]["probe"]["batch_size"] = 7
+        config["memory"]["probe"]["shard_facts"] = 13
+        config["memory"]["slick"]["batch_size"] = 5
+        config.setdefault("evaluate", {})["batch_size"] = 3
+
+    with changed(completed, edit):
+        plan = completed.plan()
+    assert plan == [], describe(plan)
+
+
+def test_library_change_reruns_the_rules_that_import_it(completed, tmp_path):
+    """An edit of src/sftlab/plots/memory.py re-runs exactly the rules whose scripts import it."""
+    from sftlab.triggers import SOURCE_ROOT, library_files
+
+    src = tmp_path / "src"
+    shutil.copytree(SOURCE_ROOT, src / "sftlab", ignore=shutil.ignore_patterns("__pycache__"))
+    edited = src / "sftlab/plots/memory.py"
+    env = {"PYTHONPATH": str(src)}
+    unchanged = completed.snakemake("--cores", "1", "--dry-run", env=env).stdout
+    assert parse_plan(unchanged) == [], "a copy with the same content is the same code"
+    edited.write_text(edited.read_text() + "\n# an edit\n")
+    plan = parse_plan(completed.snakemake("--cores", "1", "--dry-run", env=env).stdout)
+    scripts = sorted((completed.root / "workflow/scripts").glob("*.py"))
+    importers = {
+        script.stem
+        for script in scripts
+        if SOURCE_ROOT / "plots/memory.py" in library_files(str(script))
+    }
+    assert {"plot_level_heatmap", "plot_memory_accuracy"} <= importers
+    assert rules_of(plan) - AGGREGATES == importers & rules_of(completed.plan("--forceall"))
+    assert all("Params have changed" in job.reason for job in plan if job.rule in importers)

@@ -2,10 +2,17 @@
 from pathlib import Path
 
 import sftlab.config
+import sftlab.paths
+import sftlab.readiness
+import sftlab.resources
+import sftlab.triggers
 
 sftlab.config.validate_config(
     config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"
 )
+sftlab.paths.resolve_repo_paths(config, workflow.basedir)
+# A fine-tune that cannot fit the GPUs it asks for fails before any job is queued.
+sftlab.resources.check_gpu_memory(config)
 
 
 wildcard_constraints:
@@ -17,13 +24,20 @@ wildcard_constraints:
 
 # Each study registers, per study name, functions of the wildcards returning:
 SFT_SET = {}  # the SFT set (JSONL) a run trains on
-TRAIN_OVERRIDES = {}  # the study's overrides of config["train"]
 QA_ITEMS = {}  # the QA test items (parquet) of {testset}
 FINAL_OUTPUTS = []  # stages append the targets of `rule all` (lists of paths)
 FIGURES = []  # stages append their figure paths (the `figures` target)
 # Per stage name, a function returning its statistics files (LLM stats, train metrics, evaluation
 # summaries, benchmark TSVs) for the run statistics.
 RUN_STATS = {}
+
+
+def add_code_digests(rules):
+    """A `code` param on every scripted rule: the digest of the sftlab modules it imports."""
+    for each in rules:
+        if each.script:
+            path = Path(workflow.basedir, "workflow/scripts", Path(each.script).name)
+            each.set_params(code=sftlab.triggers.code_digest(path))
 
 
 def get_final_outputs():
@@ -40,9 +54,20 @@ def get_train_gpus(wildcards):
 
 
 def get_model_files(wildcards):
-    """A local model folder is an input (built by a rule, for the demo); a hub model is not."""
+    """A local model folder (built by a rule, for the demo), or a hub model's fetch marker."""
     path = config["models"][wildcards.model]["path"]
-    return [path] if path else []
+    return [path] if path else [f"results/models/{wildcards.model}.json"]
+
+
+def get_hub_models():
+    """The hub models an enabled study uses (fetch_models fetches them)."""
+    used = {
+        m
+        for s in ("memory", "silly")
+        if config[s]["enabled"]
+        for m in config[s]["models"]
+    }
+    return sorted(m for m in used if config["models"][m]["hub_id"])
 
 
 def is_base_run(wildcards):
@@ -64,6 +89,5 @@ def get_qa_items(wildcards):
 
 
 def get_train_settings(wildcards):
-    """config["train"] with the study's overrides merged one level deep."""
-    override = TRAIN_OVERRIDES.get(wildcards.study, lambda w: {})(wildcards)
-    return sftlab.config.merge_train(config["train"], override)
+    """The study's effective train block (demo overrides only while the demo is on)."""
+    return sftlab.config.study_train(config, wildcards.study)

@@ -30,10 +30,13 @@ rule evaluate_qa:
         gpu=1,
     params:
         model=get_model_entry,
-        settings={
-            "batch_size": config["evaluate"]["batch_size"],
-            **config["evaluate"]["qa"],
-        },
+        settings=sftlab.triggers.SpeedOnly(
+            {
+                "batch_size": config["evaluate"]["batch_size"],
+                **config["evaluate"]["qa"],
+            },
+            speed=("batch_size",),
+        ),
         group_by=lambda wildcards: QA_GROUP_BY.get(wildcards.study, []),
     script:
         "../scripts/evaluate_qa.py"
@@ -58,9 +61,12 @@ rule evaluate_mc:
         gpu=1,
     params:
         model=get_model_entry,
-        settings={
-            "batch_size": config["evaluate"]["batch_size"],
-            **config["evaluate"]["mc"],
-        },
+        settings=sftlab.triggers.SpeedOnly(
+            {
+                "batch_size": config["evaluate"]["batch_size"],
+                **config["evaluate"]["mc"],
+            },
+            speed=("batch_size",),
+        ),
     script:
         "../scripts/evaluate_mc.py"

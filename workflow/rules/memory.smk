@@ -43,7 +43,6 @@ wildcard_constraints:
 
 
 SFT_SET["memory"] = lambda w: f"results/memory/{w.model}/sets/{w.arm}_s{w.seed}.jsonl"
-TRAIN_OVERRIDES["memory"] = lambda w: MEMORY["train"]
 QA_ITEMS["memory"] = lambda w: f"results/memory/{w.model}/test_{w.testset}.parquet"
 QA_GROUP_BY["memory"] = ["group"]
 FINAL_OUTPUTS.append(lambda: memory_plan.final_outputs(MEMORY, FIG_EXT, ON_DEMO))
@@ -74,7 +73,10 @@ rule probe_memory:
         gpu=lambda w: probe_backends.job_gpus(MEMORY, w.model),
     params:
         model=get_model_entry,
-        settings=lambda w: probe_backends.job_settings(MEMORY, w.model),
+        settings=lambda w: sftlab.triggers.SpeedOnly(
+            probe_backends.job_settings(MEMORY, w.model),
+            speed=("batch_size", "shard_facts"),
+        ),
         match=QA_MATCH,
         shard_dir=lambda w: f"results/memory/{w.model}/_probe_shards",
     script:
@@ -102,7 +104,9 @@ rule probe_teacher_forcing:
     params:
         model=get_model_entry,
         temperature=MEMORY["probe"]["temperature"],
-        batch_size=MEMORY["probe"]["batch_size"],
+        speed=sftlab.triggers.SpeedOnly(
+            {"batch_size": MEMORY["probe"]["batch_size"]}, speed=("batch_size",)
+        ),
         match=QA_MATCH,
     script:
         "../scripts/probe_teacher_forcing.py"
@@ -144,7 +148,7 @@ rule probe_slick:
         gpu=1,
     params:
         model=get_model_entry,
-        settings=MEMORY["slick"],
+        settings=sftlab.triggers.SpeedOnly(MEMORY["slick"], speed=("batch_size",)),
         match=QA_MATCH,
     script:
         "../scripts/probe_slick.py"

@@ -29,7 +29,6 @@ SILLY_LLM = sftlab.llm.LLMSettings(**config["llm"]).identity()
 FIG_FORMAT = config["plots"]["format"]
 
 SFT_SET["silly"] = lambda wildcards: f"{SILLY_SETS}/{wildcards.arm}.jsonl"
-TRAIN_OVERRIDES["silly"] = lambda wildcards: SILLY["train"]
 FINAL_OUTPUTS.append(lambda: silly_plan.final_outputs(SILLY, FIG_FORMAT))
 if "FIGURES" in globals():
     FIGURES.append(lambda: silly_plan.figures(SILLY, FIG_FORMAT))

@@ -42,7 +42,7 @@ def main(smk) -> None:
         templates,
         aliases,
         smk.params.temperature,
-        smk.params.batch_size,
+        smk.params.speed["batch_size"],
         progress.update,
     )
     seconds = time.perf_counter() - start
