@@ -3,7 +3,7 @@
 The server holds the weights (vllm serve, SGLang, TGI, llama.cpp, transformers serve); sftlab sends
 each prompt with the probe's sampling settings through sftlab.llm.completions (bounded
 concurrency, retries, `n` where honoured). The API key comes from the environment variable
-`api_key_env` names, as for the llm section (local servers without one get "EMPTY"). Where the API
+`api_key_env` names, as for the llm section; with none named, no key is sent ("EMPTY"). Where the API
 base and the served name point is not part of the shard key (the model entry is); `extra_body`,
 which can change sampling, is.
 
@@ -30,7 +30,7 @@ class ServerBackend:
         self,
         api_base: str,
         model: str,
-        api_key_env: str = "OPENAI_API_KEY",
+        api_key_env: str | None = None,
         concurrency: int = 32,
         max_retries: int = 5,
         backoff_base_s: float = 1.0,
