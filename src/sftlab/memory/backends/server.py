@@ -3,9 +3,9 @@
 The server holds the weights (vllm serve, SGLang, TGI, llama.cpp, transformers serve); sftlab sends
 each prompt with the probe's sampling settings through sftlab.llm.completions (bounded
 concurrency, retries, `n` where honoured). The API key comes from the environment variable
-`api_key_env` names, as for the llm section; with none named, no key is sent ("EMPTY"). Where the API
-base and the served name point is not part of the shard key (the model entry is); `extra_body`,
-which can change sampling, is.
+`api_key_env` names, as for the llm section; with none named, no key is sent ("EMPTY"). Where
+the API base and the served name point is not part of the shard key (the model entry is);
+`extra_body`, which can change sampling, is.
 
 Stop-on-hit sends the gold forms as stop strings. Servers differ in what they return then: vLLM
 and SGLang strip the stop string and report it as `stop_reason`, which is appended back, so the
