@@ -4,7 +4,10 @@ from pathlib import Path
 import sftlab.config
 
 sftlab.config.validate_config(
-    config, Path(workflow.current_basedir.get_path_or_uri(True), "../schemas/config.schema.yaml")
+    config,
+    Path(
+        workflow.current_basedir.get_path_or_uri(True), "../schemas/config.schema.yaml"
+    ),
 )
 
 
