@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import sys
 import time
 from pathlib import Path
 
@@ -43,11 +42,10 @@ def load(facts_wanted: int):
             templates,
             "demo model",
         )
-    sys.path.insert(0, str(REPO / "tests"))
-    from helpers_engine import build_model, build_tokenizer
+    from demo_shaped import demo_model, demo_tokenizer
 
-    tokenizer = build_tokenizer()
-    model = build_model(tokenizer, hidden=192, layers=4)
+    tokenizer = demo_tokenizer()
+    model = demo_model(tokenizer)
     relations = sorted(templates.by_relation)
     facts = pl.DataFrame(
         {
