@@ -9,9 +9,15 @@
 #   silly/              rules.yaml, sets/{rule}.jsonl
 #   runs/{study}/{model}/{arm}_s{seed}/   adapter/, train/, eval_*.parquet
 #   memory/summary.parquet, silly/deltas.parquet, figures/
+import os
+
 from snakemake.utils import min_version
 
 min_version("9.0")
+
+# envs/*.yaml install sftlab from this checkout, wherever Snakemake copies them (see envs/cpu.yaml);
+# a preset value wins, for a workflow read from GitHub (snakedeploy), whose folder is no local path.
+os.environ.setdefault("SFTLAB_SOURCE", workflow.current_basedir.get_path_or_uri(True))
 
 
 configfile: f"{workflow.basedir}/config/config.yaml"

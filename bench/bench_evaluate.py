@@ -2,7 +2,7 @@
 second and their ratio (target >= 5x on 2 CPU cores). Both paths must give the same predictions.
 
 Uses the demo model (results/demo/model) when it exists, else a random Llama of the demo's shape
-(4 layers, width 192). Items are the test helpers' invented facts and MMLU-shaped questions.
+(4 layers, width 192). Items are bench/demo_shaped.py's invented facts and MMLU-shaped questions.
 
     .venv/bin/python bench/bench_evaluate.py [--model PATH] [--items 96] [--threads 2]
 """
@@ -10,21 +10,18 @@ Uses the demo model (results/demo/model) when it exists, else a random Llama of 
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
 import polars as pl
 import torch
+from demo_shaped import COLOURS, FACTS, demo_model, demo_tokenizer
+
+from sftlab.evaluate.mc import MCSettings, build_context, encode_requests, evaluate_mc
+from sftlab.evaluate.qa import QASettings, build_prompts, evaluate_qa
+from sftlab.models import load_model
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
-
-from helpers_engine import COLOURS, FACTS, build_model, build_tokenizer  # noqa: E402
-
-from sftlab.evaluate.mc import MCSettings, build_context, encode_requests, evaluate_mc  # noqa: E402
-from sftlab.evaluate.qa import QASettings, build_prompts, evaluate_qa  # noqa: E402
-from sftlab.models import load_model  # noqa: E402
 
 TARGET_RATIO = 5.0
 
@@ -33,8 +30,8 @@ def load(path: Path):
     if path.is_dir():
         model, tokenizer = load_model({"name": "demo", "path": str(path)}, device="cpu")
         return model, tokenizer, f"demo model {path}"
-    tokenizer = build_tokenizer()
-    return build_model(tokenizer, hidden=192, layers=4), tokenizer, "random demo-shaped model"
+    tokenizer = demo_tokenizer()
+    return demo_model(tokenizer), tokenizer, "random demo-shaped model"
 
 
 def items(n: int) -> tuple[pl.DataFrame, pl.DataFrame]:

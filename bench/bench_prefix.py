@@ -8,21 +8,15 @@ ratio (target >= 3x on 2 CPU cores). Log-likelihoods must agree within 1e-4.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import polars as pl
 import torch
+from demo_shaped import demo_tokenizer
 from transformers import LlamaConfig, LlamaForCausalLM
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
-
-from helpers_engine import build_tokenizer  # noqa: E402
-
-from sftlab.evaluate.mc import MCSettings, evaluate_mc  # noqa: E402
+from sftlab.evaluate.mc import MCSettings, evaluate_mc
 
 TARGET_RATIO = 3.0
 SUBJECTS = ("astronomy", "philosophy")
@@ -74,7 +68,7 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    tokenizer = build_tokenizer()
+    tokenizer = demo_tokenizer()
     model = model_100m(len(tokenizer))
     params = sum(p.numel() for p in model.parameters()) / 1e6
     items = mmlu_like(args.items)

@@ -13,7 +13,6 @@ subjects (which it never completes with their object, so stop-on-hit has nothing
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -29,7 +28,6 @@ REPO = Path(__file__).resolve().parents[1]
 DEMO_MODEL = REPO / "results/demo/model"
 DEMO_FACTS = REPO / "results/data/entityquestions.parquet"
 TARGET_STOP_ON_HIT = 1.5
-sys.path.insert(0, str(REPO / "tests"))
 
 
 def load(facts_wanted: int, folder: Path) -> tuple[dict, pl.DataFrame, str]:
@@ -38,7 +36,7 @@ def load(facts_wanted: int, folder: Path) -> tuple[dict, pl.DataFrame, str]:
         facts = pl.read_parquet(DEMO_FACTS).filter(pl.col("split") == "train")
         entry = {"name": "demo", "path": str(DEMO_MODEL), "kind": "base"}
         return entry, facts.sample(min(facts_wanted, facts.height), seed=0), "demo model"
-    from helpers_engine import entry, save_model_dir
+    from demo_shaped import save_demo_model
 
     relations = sorted(load_templates(REPO / "config/templates/demo.yaml").by_relation)
     facts = pl.DataFrame(
@@ -49,8 +47,9 @@ def load(facts_wanted: int, folder: Path) -> tuple[dict, pl.DataFrame, str]:
             "answers": [["Vemor"]] * facts_wanted,
         }
     )
-    model = save_model_dir(folder / "model", hidden=192, layers=4)
-    return entry(model), facts, "random demo-shaped model"
+    model = save_demo_model(folder / "model")
+    entry = {"name": "demo-shaped", "path": str(model), "kind": "base"}
+    return entry, facts, "random demo-shaped model"
 
 
 def timed(backend, facts, settings: ProbeSettings, folder: Path) -> tuple[float, pl.DataFrame]:

@@ -8,18 +8,15 @@ shape (4 layers, width 192).
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 from pathlib import Path
 
 import torch
+from demo_shaped import FACTS, save_demo_model, write_sft_set
+
+from sftlab.train import train_sft
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
-
-from helpers_engine import FACTS, save_model_dir, write_sft_set  # noqa: E402
-
-from sftlab.train import train_sft  # noqa: E402
 
 
 def main() -> int:
@@ -35,7 +32,7 @@ def main() -> int:
         if args.model.is_dir():
             path, label = args.model, f"demo model {args.model}"
         else:
-            path, label = save_model_dir(root / "model", hidden=192, layers=4), "random demo model"
+            path, label = save_demo_model(root / "model"), "random demo model"
         data = write_sft_set(root / "set.jsonl", FACTS * 8)  # 64 examples
         print(f"{label}, {args.steps} steps of batch {args.batch_size}, {args.threads} threads")
         for method in ("lora", "full"):

@@ -5,7 +5,8 @@
 #   scripts/slurm-local.sh status   exit 0 when `sinfo` answers
 #   scripts/slurm-local.sh stop     stop the daemons this script started, by pid; nothing else
 #
-# Follows the verified recipe in SLURM_LOCAL.md (Debian 12, slurm 22.05, no systemd, no slurmdbd).
+# Verified on Debian 12 (slurm 22.05, munge) as root with no systemd and no slurmdbd: without an
+# accounting database `sacct` fails, hence `--slurm-status-command squeue` in the README's commands.
 # The node is "localhost" with this machine's cores and 85% of its memory, one schedulable GPU token
 # (gres gpu:1, no device behind it, so GPU rules' `--gpus=1` is accepted and runs on the CPU), and three
 # partitions on it: debug (default), cpu and gpu, the partition names profiles/slurm uses.

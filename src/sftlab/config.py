@@ -362,6 +362,7 @@ def reference_markdown(schema_path: str | Path) -> str:
 
 
 BEGIN, END = "<!-- CONFIG-REFERENCE:BEGIN -->", "<!-- CONFIG-REFERENCE:END -->"
+READMES = ("README.md", "config/README.md")  # the workflow catalog shows config/README.md
 
 
 def readme_with_reference(readme: str, reference: str) -> str:
@@ -380,7 +381,7 @@ if __name__ == "__main__":
         sys.exit(main(sys.argv[2:]))
     text = reference_markdown("workflow/schemas/config.schema.yaml")
     if sys.argv[1:] == ["--readme"]:
-        readme = Path("README.md")
-        readme.write_text(readme_with_reference(readme.read_text(), text))
+        for readme in map(Path, READMES):
+            readme.write_text(readme_with_reference(readme.read_text(), text))
     else:
         print(text)

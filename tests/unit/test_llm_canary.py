@@ -13,18 +13,15 @@ import json
 import logging
 import os
 import re
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 
 import polars as pl
 import pytest
+from llm_server import ScriptedLLMServer
 
 from sftlab.llm import LLMError
 from sftlab.silly import prompts
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from llm_server import ScriptedLLMServer  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 RULE = {**prompts.NEUTRAL_RULE}

@@ -1,16 +1,13 @@
 """python -m sftlab.llm: one request to the configured endpoint, through either transport."""
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from llm_server import ScriptedLLMServer
 
 from sftlab.llm.__main__ import main
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from llm_server import ScriptedLLMServer  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD = json.dumps({"ok": True, "capital_of_france": "Paris"})

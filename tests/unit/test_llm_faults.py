@@ -10,19 +10,16 @@ from __future__ import annotations
 import errno
 import logging
 import os
-import sys
 from pathlib import Path
 
 import pytest
+from llm_server import ScriptedLLMServer
 from pydantic import BaseModel, ValidationError
 
 from sftlab.config import ConfigError, validate_config
 from sftlab.io import read_yaml
 from sftlab.llm import LLMCache, LLMClient, LLMError, LLMSettings
 from sftlab.llm.transport import MAX_REPLY_BYTES
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from llm_server import ScriptedLLMServer  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -190,7 +187,6 @@ def test_network_failures_name_their_kind_and_url(tmp_path, transport, api_base,
 
 
 def test_cache_survives_concurrent_first_use(tmp_path):
-    sys.path.insert(0, str(ROOT / "bench"))
     from bench_llm_cache import trial
 
     for number in range(3):  # bench/bench_llm_cache.py runs 30 trials

@@ -15,13 +15,11 @@ import time
 from pathlib import Path
 
 import pytest
+from llm_server import ScriptedLLMServer
 from pydantic import BaseModel, ValidationInfo, field_validator
 
 from sftlab.io import write_json
 from sftlab.llm import LLMCache, LLMClient, LLMError, LLMSettings, check_failure_rate
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from llm_server import ScriptedLLMServer  # noqa: E402
 
 
 class Echo(BaseModel):

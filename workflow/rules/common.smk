@@ -8,7 +8,10 @@ import sftlab.resources
 import sftlab.triggers
 
 sftlab.config.validate_config(
-    config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"
+    config,
+    Path(
+        workflow.current_basedir.get_path_or_uri(True), "../schemas/config.schema.yaml"
+    ),
 )
 sftlab.paths.resolve_repo_paths(config, workflow.basedir)
 # A fine-tune that cannot fit the GPUs it asks for fails before any job is queued.

@@ -42,7 +42,7 @@ if config["demo"]["enabled"]:
         log:
             "logs/train_demo_tokenizer/demo.log",
         conda:
-            "../../envs/cpu.yaml"
+            "../../envs/gpu.yaml"
         threads: 1
         params:
             vocab_size=config["demo"]["tokenizer"]["vocab_size"],
@@ -68,7 +68,7 @@ if config["demo"]["enabled"]:
         benchmark:
             "benchmarks/pretrain_demo_model/demo.tsv"
         conda:
-            "../../envs/cpu.yaml"
+            "../../envs/gpu.yaml"
         threads: 2
         resources:
             mem_mb=4000,

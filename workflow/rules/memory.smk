@@ -124,7 +124,7 @@ rule compare_estimators:
     log:
         "logs/compare_estimators/{model}.log",
     conda:
-        "../../envs/cpu.yaml"
+        "../../envs/gpu.yaml"
     script:
         "../scripts/compare_estimators.py"
 

@@ -51,7 +51,7 @@ rule derive_rules:
     benchmark:
         "benchmarks/derive_rules.tsv"
     conda:
-        "../../envs/cpu.yaml"
+        "../../envs/llm.yaml"
     params:
         rules=SILLY["rules"],
         llm=SILLY_LLM if SILLY["rules"]["source"] == "llm" else None,
@@ -70,7 +70,7 @@ rule sample_silly_items:
     benchmark:
         "benchmarks/sample_silly_items.tsv"
     conda:
-        "../../envs/cpu.yaml"
+        "../../envs/llm.yaml"
     params:
         source=SILLY["source"],
         contamination=SILLY["contamination"],
@@ -93,7 +93,7 @@ rule generate_rule_set:
     wildcard_constraints:
         arm="|".join(SILLY_RULE_IDS + ["neutral"]),
     conda:
-        "../../envs/cpu.yaml"
+        "../../envs/llm.yaml"
     params:
         rule=lambda wildcards: silly_plan.rule_param(SILLY, wildcards.arm),
         generator=SILLY["generator"],
@@ -112,7 +112,7 @@ rule build_plain_set:
     log:
         "logs/build_plain_set.log",
     conda:
-        "../../envs/cpu.yaml"
+        "../../envs/llm.yaml"
     params:
         chat=config["evaluate"]["mc"]["chat_template"],
     script:
@@ -129,7 +129,7 @@ rule build_mixed_set:
     log:
         "logs/build_mixed_set.log",
     conda:
-        "../../envs/cpu.yaml"
+        "../../envs/llm.yaml"
     params:
         rules=SILLY_RULE_IDS,
     script:
@@ -155,7 +155,7 @@ rule summarise_silly:
     benchmark:
         "benchmarks/summarise_silly.tsv"
     conda:
-        "../../envs/cpu.yaml"
+        "../../envs/llm.yaml"
     params:
         runs=SILLY_RUNS,
         rule_arms=SILLY_RULE_IDS,
