@@ -117,9 +117,25 @@ def installed_distributions() -> dict[str, list[str]]:
     return packages_distributions()
 
 
+# Modules of an optional extra that sftlab imports lazily, only in the jobs whose env installs it
+# (memory.probe.backend: vllm runs probe_memory in envs/vllm.yaml).
+OPTIONAL = {"vllm": "vllm.yaml"}
+
+
+def probe_envs() -> list[str]:
+    """The env files probe_memory's `conda:` lambda chooses from, one per backend."""
+    from sftlab.memory.backends import job_env
+
+    memory = {"probe_overrides": {}}
+    return sorted(
+        {job_env({**memory, "probe": {"backend": b}}, "m") for b in ("hf", "vllm", "server")}
+    )
+
+
 @cache
 def workflow_rules() -> dict[str, dict[str, Path]]:
-    """rule name -> {"conda": env file, "script": script}, read from workflow/rules/*.smk."""
+    """rule name -> {"conda": env file, "script": script}, read from workflow/rules/*.smk; a rule
+    whose env depends on its settings (probe_memory) appears once per env as `rule[env]`."""
     rules: dict[str, dict[str, Path]] = {}
     for smk in sorted((REPO / "workflow/rules").glob("*.smk")):
         lines = smk.read_text().splitlines()
@@ -130,7 +146,14 @@ def workflow_rules() -> dict[str, dict[str, Path]]:
                 rules[name] = {}
             elif (match := DIRECTIVE.match(line)) and name:
                 value = lines[number + 1].strip().strip(",").strip('"')
+                if value.startswith("lambda") and "job_env" in value:
+                    rules[name][match.group(1)] = None  # filled per env below
+                    continue
                 rules[name][match.group(1)] = (smk.parent / value).resolve()
+    for name in [n for n, d in rules.items() if "conda" in d and d["conda"] is None]:
+        directives = rules.pop(name)
+        for env in probe_envs():
+            rules[f"{name}[{env}]"] = {**directives, "conda": REPO / "envs" / f"{env}.yaml"}
     return rules
 
 
@@ -159,7 +182,11 @@ def test_each_rule_env_declares_what_its_script_imports(rule):
     distributions = installed_distributions()
     missing = {}
     for module in third_party(directives["script"]):
-        names = {canonical(name) for name in distributions.get(module, [])}
+        if module in OPTIONAL and env.name != OPTIONAL[module]:
+            continue  # imported lazily, only where its own env runs the job
+        names = {canonical(name) for name in distributions.get(module, [])} or (
+            {canonical(module)} if module in OPTIONAL else set()
+        )
         assert names, f"{module} (imported for rule {rule}) belongs to no installed distribution"
         if not names & provided(env):
             missing[module] = sorted(names)
