@@ -19,7 +19,7 @@ def rows(train_level, n, seed, testset, accuracies):
 
 
 def summary(ood_shift: float = 0.0) -> pl.DataFrame:
-    data = [*rows("base", "0", 0, "in", (0.0, 0.0, 0.3)), *rows("base", "0", 0, "ood", (0, 0, 0.15))]
+    data = rows("base", "0", 0, "in", (0.0, 0.0, 0.3)) + rows("base", "0", 0, "ood", (0, 0, 0.15))
     for seed, noise in ((0, 0.02), (1, -0.02)):
         data += rows("0", "20", seed, "in", (0.2 + noise, 0.3, 0.4))
         data += rows("1", "20", seed, "in", (0.1, 0.5 + noise, 0.5))

@@ -87,7 +87,6 @@ if config["demo"]["enabled"]:
             rules.pretrain_demo_model.output.summary,
         ]
     )
-
     # The demo's headline figures (memory study on the demo model) against the bars it is built to
     # clear; only when the memory study runs on the demo data with the demo model.
     if (

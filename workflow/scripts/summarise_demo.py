@@ -25,8 +25,7 @@ def main(smk) -> None:
     world = read_json(smk.input.world)
     pretrain = read_json(smk.input.pretrain)
     outcome["world"] = {
-        k: world.get(k)
-        for k in ("facts", "facts_per_split", "corpus_documents", "qa_documents")
+        k: world.get(k) for k in ("facts", "facts_per_split", "corpus_documents", "qa_documents")
     }
     outcome["pretrain"] = {
         k: pretrain.get(k)

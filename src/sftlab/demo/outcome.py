@@ -20,6 +20,8 @@ from typing import Any
 
 import polars as pl
 
+from sftlab.memory.summary import n_order
+
 OOD_GAIN = 0.10
 OOD_FLOOR = 0.15
 IN_DOMAIN_FLOOR = 0.35
@@ -71,7 +73,7 @@ def diagonal(means: pl.DataFrame, testset: str = "in") -> dict[str, Any]:
         & (pl.col("test_level") != "macro")
     )
     out = {}
-    for n in sorted(part["n"].unique(), key=lambda v: (not v.isdigit(), int(v) if v.isdigit() else 0)):
+    for n in n_order(part["n"].to_list()):
         cells = part.filter(pl.col("n") == n)
         margins, own_best = [], []
         for level in sorted(set(cells["train_level"]) & set(cells["test_level"])):
