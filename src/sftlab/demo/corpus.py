@@ -18,6 +18,7 @@ model read declaratively.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
@@ -49,6 +50,9 @@ def qa_statements(
     rng: random.Random,
 ) -> list[str]:
     """`repeats` question-answer documents per QA-pool fact, cycling through `formats`."""
+    for template in formats:
+        if "{question}" not in template or "{object}" not in template:
+            raise ValueError(f"qa_formats: '{template}' must contain {{question}} and {{object}}")
     lines = []
     for row in facts.filter(pl.col("split") == QA_POOL).iter_rows(named=True):
         question = relations[row["relation"]].ask(row["subject"])
@@ -88,7 +92,7 @@ def build_corpus(
     filler: list[str],
     filler_ratio: float,
     seed: int,
-    qa_formats: list[str] = (),
+    qa_formats: Sequence[str] = (),
     qa_repeats: int = 0,
 ) -> list[str]:
     """Fact statements, QA-pool question-answer text and round(filler_ratio x statements) filler

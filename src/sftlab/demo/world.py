@@ -2,7 +2,9 @@
 
 A fact is (relation, subject, object). Its exposure is how many times the pretraining corpus states
 it (sftlab.demo.corpus), drawn from a discretised Zipf law on 0..exposure_max, so that some facts
-are never seen, most are seen a few times and a few are seen dozens of times. Everything is a
+are never seen, most are seen a few times and a few are seen dozens of times. Each relation also
+gets `qa_pool_per_relation` QA-pool facts (split "qa_pool"): stated a few times and also asked and
+answered in the corpus, they are never fine-tuned on or tested. Everything is a
 function of the seed and of config/demo/relations.yaml: the same inputs give the same world, byte
 for byte.
 """
