@@ -77,9 +77,9 @@ class WorldSettings:
     # question-answer text, so the model learns to answer every relation's question from what it
     # read; never written to the released layouts, so no tested fact is ever seen as QA.
     qa_pool_per_relation: int = 40
-    # Pool facts are known but cheap: declarative exposure uniform on this range (a Zipf draw would
-    # double the corpus through its tail and dilute the tested facts' epochs; 40 x 9 facts at 1..4
-    # plus 2 questions each grow the corpus by 30 %, matched by 320 pretraining steps instead of 240)
+    # Pool facts are known but cheap: declarative exposure uniform on this range (a Zipf draw
+    # would double the corpus through its tail and dilute the tested facts' epochs; 40 x 9 facts
+    # at 1..4 plus 2 questions each grow the corpus by 30 %, matched by 320 steps instead of 240)
     qa_pool_exposure: tuple[int, int] = (1, 4)
     qa_repeats: int = 2  # question-answer statements per pool fact, cycling through qa_formats
 
