@@ -27,12 +27,15 @@ def relations(doc):
 
 @pytest.fixture(scope="module")
 def small(doc):
-    return world.build_world(doc, world.WorldSettings(seed=3, facts_per_relation=30))
+    return world.build_world(doc, SMALL)
+
+
+SMALL = world.WorldSettings(seed=3, facts_per_relation=30, qa_pool_per_relation=10)
 
 
 def test_same_seed_same_world_other_seed_other_world(doc, small):
     facts, pools = small
-    again, pools_again = world.build_world(doc, world.WorldSettings(seed=3, facts_per_relation=30))
+    again, pools_again = world.build_world(doc, SMALL)
     assert facts.equals(again) and pools == pools_again
     other, _ = world.build_world(doc, world.WorldSettings(seed=4, facts_per_relation=30))
     assert not facts.equals(other)
@@ -47,7 +50,10 @@ def test_relations_match_the_configured_domains(repo, relations):
 
 def test_exposure_is_heavy_tailed_and_bounded(doc):
     facts, _ = world.build_world(doc, world.WorldSettings(seed=0, facts_per_relation=150))
-    exposure = facts["exposure"]
+    assert (facts["split"] == world.QA_POOL).sum() == 9 * world.WorldSettings.qa_pool_per_relation
+    pool = facts.filter(pl.col("split") == world.QA_POOL)["exposure"]
+    assert pool.min() >= 1 and pool.max() <= 4  # the pool is known, cheaply
+    exposure = facts.filter(pl.col("split") != world.QA_POOL)["exposure"]
     assert exposure.min() >= 0 and exposure.max() <= 64
     assert 0.25 < (exposure == 0).mean() < 0.5  # a sizeable share never stated
     assert (exposure >= 32).mean() > 0.04  # and a real tail
@@ -61,7 +67,7 @@ def test_facts_follow_the_contract(small, relations):
     assert facts.columns == list(world.FACT_COLUMNS)
     assert facts["fact_id"].n_unique() == facts.height
     assert facts["subject"].n_unique() == facts.height
-    assert set(facts["split"]) == {"train", "dev", "test"}
+    assert set(facts["split"]) == {"train", "dev", "test", world.QA_POOL}
     for row in facts.iter_rows(named=True):
         relation = relations[row["relation"]]
         assert row["question"] == relation.question.replace("[X]", row["subject"])
@@ -91,6 +97,33 @@ def test_corpus_states_each_fact_exposure_times(small, relations, doc):
         assert relation.statement(relation.held_out, row["subject"], row["object"]) not in text
 
 
+def test_corpus_asks_only_qa_pool_facts(small, relations, doc):
+    """Tested facts are never question-answer text in the corpus; each pool fact is, qa_repeats
+    times, in the relation's own question (the same question the memory study asks)."""
+    facts, pools = small
+    lines = corpus.build_corpus(
+        facts, relations, pools, doc["filler"], 0.1, 0, doc["qa_formats"], qa_repeats=2
+    )
+    assert corpus.question_leaks(lines, facts) == []
+    questions = {
+        rid: re.compile(re.escape(r.question).replace(re.escape("[X]"), "(.+?)"))
+        for rid, r in relations.items()
+    }
+    pool = facts.filter(pl.col("split") == world.QA_POOL)
+    asked = [
+        (rid, match.group(1))
+        for line in lines
+        for rid, pattern in questions.items()
+        if (match := pattern.search(line))
+    ]
+    assert len(asked) == 2 * pool.height == sum("?" in line for line in lines)
+    assert set(asked) == set(pool.select("relation", "subject").iter_rows())
+    tested = facts.filter(pl.col("split") != world.QA_POOL)
+    assert not set(asked) & set(tested.select("relation", "subject").iter_rows())
+    leaky = [*lines, f"Q: {tested['question'][0]} A: {tested['object'][0]}."]
+    assert corpus.question_leaks(leaky, facts) == [tested["question"][0]]
+
+
 def test_entityquestions_layout_parses_back(tmp_path, small, relations):
     facts, _ = small
     raw.write_entityquestions(facts, relations, tmp_path)
@@ -109,7 +142,7 @@ def test_entityquestions_layout_parses_back(tmp_path, small, relations):
                 and fact["answers"].item().to_list() == item["answers"]
             )
             total += 1
-    assert total == facts.height
+    assert total == (facts["split"] != world.QA_POOL).sum()
 
 
 def test_mmlu_layout_parses_back(tmp_path, small, relations):
@@ -130,7 +163,7 @@ def test_mmlu_layout_parses_back(tmp_path, small, relations):
                 assert choices["ABCD".index(letter)] == objects[question]
                 assert split_of[question] == split
                 seen += 1
-    assert seen == facts.height == sum(counts.values())
+    assert seen == (facts["split"] != world.QA_POOL).sum() == sum(counts.values())
     subjects = {r.mmlu_subject for r in relations.values()}
     assert {
         p.name.removesuffix("_test.csv") for p in (tmp_path / "data/test").iterdir()

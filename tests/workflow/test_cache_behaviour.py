@@ -32,7 +32,7 @@ from workflow_helpers import TINY_RULES, PlannedJob, Workflow, copy_workflow, pa
 API_KEY = {"OPENAI_API_KEY": "sk-test"}  # the scripted server accepts any key
 
 # Rules that only gather, summarise or draw: allowed in any plan that changes something upstream.
-AGGREGATES = {"all", "figures", "summarise_run"}
+AGGREGATES = {"all", "figures", "summarise_run", "summarise_demo"}
 PLOT_PREFIX = "plot_"
 LLM_RULES = {"derive_rules", "generate_rule_set"}
 SECOND_MODEL = "demo2"  # the demo model under a second name: probed, levelled, trained on its own

@@ -6,6 +6,7 @@
 #   raw/entityquestions/, raw/mmlu/, raw/ruozhiba.jsonl     (released dataset layouts)
 #   tokenizer/                                              (byte-level BPE, transformers folder)
 #   model/, pretrain_summary.json                           (HF model folder; recall vs exposure)
+#   summary.json                                            (headline memory-study figures vs bars)
 DEMO = "results/demo"
 
 
@@ -86,3 +87,29 @@ if config["demo"]["enabled"]:
             rules.pretrain_demo_model.output.summary,
         ]
     )
+    # The demo's headline figures (memory study on the demo model) against the bars it is built to
+    # clear; only when the memory study runs on the demo data with the demo model.
+    if (
+        config["memory"]["enabled"]
+        and "demo" in config["memory"]["models"]
+        and config["data"]["entityquestions"]["source"] == "demo"
+    ):
+
+        rule summarise_demo:
+            input:
+                summary="results/memory/summary.parquet",
+                exposure="results/memory/demo/exposure.json",
+                world=rules.build_demo_world.output.summary,
+                pretrain=rules.pretrain_demo_model.output.summary,
+            output:
+                summary=f"{DEMO}/summary.json",
+            log:
+                "logs/summarise_demo.log",
+            conda:
+                "../../envs/cpu.yaml"
+            params:
+                model="demo",
+            script:
+                "../scripts/summarise_demo.py"
+
+        FINAL_OUTPUTS.append(lambda: [rules.summarise_demo.output.summary])

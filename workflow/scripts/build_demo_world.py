@@ -9,6 +9,8 @@ summary (JSON), entityquestions and mmlu (folders in the released layouts), ruoz
 import logging
 from collections import Counter
 
+import polars as pl
+
 from sftlab.demo import corpus, raw, world
 from sftlab.io import atomic_path, read_yaml, write_json, write_jsonl, write_parquet
 from sftlab.logs import setup_logging
@@ -27,8 +29,20 @@ def main(snakemake):
     settings = world.WorldSettings(seed=params.seed, **params.world)
     facts, pools = world.build_world(doc, settings)
     lines = corpus.build_corpus(
-        facts, relations, pools, doc["filler"], params.filler_ratio, params.seed
+        facts,
+        relations,
+        pools,
+        doc["filler"],
+        params.filler_ratio,
+        params.seed,
+        qa_formats=doc.get("qa_formats", []),
+        qa_repeats=settings.qa_repeats,
     )
+    leaks = corpus.question_leaks(lines, facts)
+    if leaks:
+        raise ValueError(
+            f"corpus states {len(leaks)} tested question(s) as QA text, e.g. {leaks[0]!r}"
+        )
 
     write_parquet(snakemake.output.facts, facts)
     with atomic_path(snakemake.output.corpus) as tmp:
@@ -38,19 +52,21 @@ def main(snakemake):
     silly = raw.read_silly_questions(snakemake.input.silly_questions)
     write_jsonl(snakemake.output.ruozhiba, silly)
 
-    exposure = facts["exposure"]
+    exposure = facts.filter(pl.col("split") != world.QA_POOL)["exposure"]
     summary = {
         "relations_version": doc["version"],
         "seed": params.seed,
         "facts": facts.height,
         "facts_per_split": dict(Counter(facts["split"].to_list())),
-        "exposure": {
+        "exposure": {  # of the tested facts (train, dev, test)
             "mean": round(float(exposure.mean()), 2),
             "median": float(exposure.median()),
             "max": int(exposure.max()),
             "unseen_share": round(float((exposure == 0).mean()), 3),
         },
         "corpus_documents": len(lines),
+        "qa_documents": int((facts["split"] == world.QA_POOL).sum()) * settings.qa_repeats,
+        "tested_questions_in_corpus": len(leaks),
         "mmlu_rows": mmlu_counts,
         "silly_questions": len(silly),
         "pool_sizes": {name: len(names) for name, names in pools.items()},

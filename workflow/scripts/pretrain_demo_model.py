@@ -16,7 +16,7 @@ from transformers import AutoTokenizer
 
 from sftlab.demo import validity
 from sftlab.demo.pretrain import PretrainSettings, pretrain
-from sftlab.demo.world import load_relations
+from sftlab.demo.world import QA_POOL, load_relations
 from sftlab.io import provenance, read_yaml, write_json
 from sftlab.logs import setup_logging
 
@@ -38,7 +38,7 @@ def main(snakemake):
     write_json(f"{snakemake.output.model}/sftlab_pretrain.json", {**stats, **provenance()})
 
     started = time.perf_counter()
-    facts = pl.read_parquet(snakemake.input.facts)
+    facts = pl.read_parquet(snakemake.input.facts).filter(pl.col("split") != QA_POOL)
     relations = load_relations(read_yaml(snakemake.input.relations))
     scores = validity.score_facts(facts, relations, model, tokenizer, **snakemake.params.validity)
     table = validity.recall_table(scores)

@@ -1,20 +1,29 @@
-"""The pretraining corpus: every fact stated `exposure` times in its relation's phrasings, plus
-filler.
+"""The pretraining corpus: every fact stated `exposure` times in its relation's phrasings,
+question-answer text about the QA-pool facts, plus filler.
 
 One document per line. A fact stated k times cycles through the relation's phrasings from a random
 start, so a fact seen three times or more has been seen in every corpus phrasing, and the held-out
 paraphrase of relations.yaml is never used. Filler sentences mention pool objects without stating
 any relation, so the model learns the language around the names, not extra facts.
+
+Real pretraining text holds questions with their answers; a model that never read one cannot turn
+a question into the fact it knows, and fine-tuning on one relation's questions does not teach it the
+others'. So each QA-pool fact (world.QA_POOL, never tested) is also asked and answered `qa_repeats`
+times in the relation's own question ("Q: Who is X married to? A: Y."), through the `qa_formats` of
+relations.yaml. Facts that are fine-tuned on or tested never appear as question-answer text
+(`question_leaks` checks a built corpus), so the memory study still measures recall of what the
+model read declaratively.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
 
-from sftlab.demo.world import Relation
+from sftlab.demo.world import QA_POOL, Relation
 
 FILLER_SLOTS = {"city": ("cities",), "country": ("countries",), "language": ("languages",)}
 PERSON_POOLS = ("spouses", "authors")
@@ -31,6 +40,34 @@ def fact_statements(
             template = relation.phrasings[(start + k) % len(relation.phrasings)]
             lines.append(relation.statement(template, row["subject"], row["object"]))
     return lines
+
+
+def qa_statements(
+    facts: pl.DataFrame,
+    relations: dict[str, Relation],
+    formats: list[str],
+    repeats: int,
+    rng: random.Random,
+) -> list[str]:
+    """`repeats` question-answer documents per QA-pool fact, cycling through `formats`."""
+    for template in formats:
+        if "{question}" not in template or "{object}" not in template:
+            raise ValueError(f"qa_formats: '{template}' must contain {{question}} and {{object}}")
+    lines = []
+    for row in facts.filter(pl.col("split") == QA_POOL).iter_rows(named=True):
+        question = relations[row["relation"]].ask(row["subject"])
+        start = rng.randrange(len(formats))
+        for k in range(repeats):
+            template = formats[(start + k) % len(formats)]
+            lines.append(template.format(question=question, object=row["object"]))
+    return lines
+
+
+def question_leaks(lines: list[str], facts: pl.DataFrame) -> list[str]:
+    """Questions of facts outside the QA pool that occur anywhere in the corpus (should be none)."""
+    text = "\n".join(lines)
+    tested = facts.filter(pl.col("split") != QA_POOL)["question"]
+    return [question for question in tested if question in text]
 
 
 def filler_sentences(
@@ -55,10 +92,15 @@ def build_corpus(
     filler: list[str],
     filler_ratio: float,
     seed: int,
+    qa_formats: Sequence[str] = (),
+    qa_repeats: int = 0,
 ) -> list[str]:
-    """Fact statements and round(filler_ratio x statements) filler sentences, shuffled."""
+    """Fact statements, QA-pool question-answer text and round(filler_ratio x statements) filler
+    sentences, shuffled."""
     rng = random.Random(seed)
     lines = fact_statements(facts, relations, rng)
+    if qa_formats and qa_repeats:
+        lines += qa_statements(facts, relations, list(qa_formats), qa_repeats, rng)
     lines += filler_sentences(filler, pools, round(filler_ratio * len(lines)), rng)
     rng.shuffle(lines)
     return lines

@@ -2,7 +2,9 @@
 
 A fact is (relation, subject, object). Its exposure is how many times the pretraining corpus states
 it (sftlab.demo.corpus), drawn from a discretised Zipf law on 0..exposure_max, so that some facts
-are never seen, most are seen a few times and a few are seen dozens of times. Everything is a
+are never seen, most are seen a few times and a few are seen dozens of times. Each relation also
+gets `qa_pool_per_relation` QA-pool facts (split "qa_pool"): stated a few times and also asked and
+answered in the corpus, they are never fine-tuned on or tested. Everything is a
 function of the seed and of config/demo/relations.yaml: the same inputs give the same world, byte
 for byte.
 """
@@ -18,7 +20,8 @@ import polars as pl
 
 from sftlab.io import stable_id
 
-SPLITS = ("train", "dev", "test")
+SPLITS = ("train", "dev", "test")  # the splits written to the released layouts (tested facts)
+QA_POOL = "qa_pool"  # the split of facts that the corpus also states as question-answer text
 FACT_COLUMNS = (
     "fact_id",
     "relation",
@@ -70,6 +73,15 @@ class WorldSettings:
     splits: dict[str, float] = field(
         default_factory=lambda: {"train": 0.6, "dev": 0.1, "test": 0.3}
     )
+    # Per relation, extra facts (split "qa_pool") that the corpus states declaratively AND as
+    # question-answer text, so the model learns to answer every relation's question from what it
+    # read; never written to the released layouts, so no tested fact is ever seen as QA.
+    qa_pool_per_relation: int = 40
+    # Pool facts are known but cheap: declarative exposure uniform on this range (a Zipf draw
+    # would double the corpus through its tail and dilute the tested facts' epochs; 40 x 9 facts
+    # at 1..4 plus 2 questions each grow the corpus by 30 %, matched by 320 steps instead of 240)
+    qa_pool_exposure: tuple[int, int] = (1, 4)
+    qa_repeats: int = 2  # question-answer statements per pool fact, cycling through qa_formats
 
 
 def load_relations(doc: dict[str, Any]) -> dict[str, Relation]:
@@ -160,6 +172,7 @@ def build_world(
     reserved = " ".join(
         [
             *doc.get("filler", []),
+            *doc.get("qa_formats", []),
             *(t for r in relations.values() for t in (*r.phrasings, r.held_out, r.question)),
         ]
     )
@@ -172,11 +185,16 @@ def build_world(
     probabilities = exposure_probabilities(settings.exposure_max, settings.zipf_exponent)
     exposure_rng = np.random.default_rng(settings.seed)
     rows = []
+    low, high = settings.qa_pool_exposure
     for relation in relations.values():
         n = settings.facts_per_relation
-        exposures = exposure_rng.choice(len(probabilities), size=n, p=probabilities)
-        split_of = assign_splits(n, settings.splits, rng)
-        for i in range(n):
+        pool = settings.qa_pool_per_relation
+        exposures = [
+            *exposure_rng.choice(len(probabilities), size=n, p=probabilities),
+            *exposure_rng.integers(low, high, size=pool, endpoint=True),
+        ]
+        split_of = [*assign_splits(n, settings.splits, rng), *[QA_POOL] * pool]
+        for i in range(n + pool):
             subject = names.make(kinds[relation.subject_kind], is_object=False)
             obj = rng.choice(pools[relation.objects])
             rows.append(
