@@ -20,7 +20,7 @@ min_version("9.0")
 os.environ.setdefault("SFTLAB_SOURCE", workflow.current_basedir.get_path_or_uri(True))
 
 
-configfile: f"{workflow.basedir}/config/config.yaml"
+configfile: f"{workflow.current_basedir.get_path_or_uri(True)}/config/config.yaml"
 
 
 # Each config writes under its own output root (paper configs: experiments/<name>/), so one config's

@@ -84,7 +84,7 @@ def _finetune(cost, config, study, model, examples, tokens, runs) -> None:
     trained_params = size.params if full else adapter_params(size, train["lora"]["r"])
     weights = trained_params * (SAVED_BYTES_PER_PARAM if full else 4)  # adapters are saved in fp32
     # Weights a `keep_weights: false` run deletes after its evaluations occupy one running job only.
-    kept = weights if train.get("keep_weights", True) else 0.0
+    kept = weights if train["keep_weights"] else 0.0
     key = f"{study} run weights"
     cost.disk_gib[key] = cost.disk_gib.get(key, 0.0) + runs * kept / GIB
     steps = examples * sft["num_train_epochs"] / sft["per_device_train_batch_size"]

@@ -32,9 +32,15 @@ def resolve_repo_paths(config: dict[str, Any], repo: str | Path) -> dict[str, An
         for key in keys[:-1]:
             holder = holder.get(key) if isinstance(holder, dict) else None
         value = holder.get(keys[-1]) if isinstance(holder, dict) else None
-        if not isinstance(value, str) or os.path.isabs(value) or Path(value).exists():
-            continue
-        candidate = Path(repo) / value
-        if candidate.exists():
-            holder[keys[-1]] = str(candidate)
+        if isinstance(value, str):
+            holder[keys[-1]] = repo_path(value, repo)
     return config
+
+
+def repo_path(value: str, repo: str | Path) -> str:
+    """`value` itself when absolute or present in the working folder, else the repository's file
+    of that name when it exists (else `value`, for Snakemake to report as missing)."""
+    if os.path.isabs(value) or Path(value).exists():
+        return value
+    candidate = Path(repo) / value
+    return str(candidate) if candidate.exists() else value

@@ -21,6 +21,7 @@ from typing import Any
 
 from sftlab.config import ConfigError
 from sftlab.costs import GIB, plan_cost
+from sftlab.llm.settings import LLMSettings
 from sftlab.silly.plan import uses_llm
 from sftlab.silly.rules import rule_ids
 
@@ -101,6 +102,19 @@ def llm_price(model: str) -> tuple[float, float] | None:
     return price if None not in price else None
 
 
+def _key_check(llm: dict[str, Any]) -> Check:
+    """The LLM key is where the client will read it: llm.api_key_file, or the variable
+    LLMSettings.key_variable names (none for a custom api_base without api_key_env)."""
+    settings = LLMSettings(**llm)
+    if settings.api_key_file is not None:
+        path = Path(settings.api_key_file).expanduser()
+        return Check("LLM API key", path.is_file(), f"llm.api_key_file {path} for {settings.model}")
+    variable = settings.key_variable()
+    if variable is None:
+        return Check("LLM API key", True, f"none sent to {settings.api_base} (no api_key_env)")
+    return Check("LLM API key", bool(os.environ.get(variable)), f"${variable} for {settings.model}")
+
+
 def checks(config: dict[str, Any], workdir: str | Path = ".", info: bool = True) -> list[Check]:
     """The readiness checks of a validated config (`info`: with GPU-hours, LLM tokens and cost)."""
     used = {m for s in ("memory", "silly") if config[s]["enabled"] for m in config[s]["models"]}
@@ -108,8 +122,7 @@ def checks(config: dict[str, Any], workdir: str | Path = ".", info: bool = True)
     calls, tokens_in, tokens_out = llm_usage(config)
     llm = config["llm"]
     if calls:
-        key = bool(os.environ.get(llm["api_key_env"])) or llm["api_base"] is not None
-        out.append(Check("LLM API key", key, f"${llm['api_key_env']} for {llm['model']}"))
+        out.append(_key_check(llm))
     cost = plan_cost(config)
     folder = Path(workdir).resolve()
     while not folder.exists():  # an output root not created yet: the disk it will be on

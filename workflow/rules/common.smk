@@ -7,13 +7,9 @@ import sftlab.readiness
 import sftlab.resources
 import sftlab.triggers
 
-sftlab.config.validate_config(
-    config,
-    Path(
-        workflow.current_basedir.get_path_or_uri(True), "../schemas/config.schema.yaml"
-    ),
-)
-sftlab.paths.resolve_repo_paths(config, workflow.basedir)
+REPO = Path(workflow.current_basedir.get_path_or_uri(True)).parents[1]  # from workflow/rules/
+sftlab.config.validate_config(config, REPO / "workflow/schemas/config.schema.yaml")
+sftlab.paths.resolve_repo_paths(config, REPO)
 # A fine-tune that cannot fit the GPUs it asks for fails before any job is queued.
 sftlab.resources.check_gpu_memory(config)
 
@@ -39,7 +35,7 @@ def add_code_digests(rules):
     """A `code` param on every scripted rule: the digest of the sftlab modules it imports."""
     for each in rules:
         if each.script:
-            path = Path(workflow.basedir, "workflow/scripts", Path(each.script).name)
+            path = REPO / "workflow/scripts" / Path(each.script).name
             each.set_params(code=sftlab.triggers.code_digest(path))
 
 
