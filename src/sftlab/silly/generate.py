@@ -192,19 +192,50 @@ def rewrite_conversation(rule: dict[str, Any], item: dict[str, Any]) -> list[dic
     ]
 
 
+def reask_conversation(
+    rule: dict[str, Any], item: dict[str, Any], reply: str, given: str
+) -> list[dict[str, str]]:
+    """The rewrite conversation, the reply with a wrong letter, and the gold letter restated."""
+    answer = int(item["answer"])
+    user = prompts.REASK_USER.format(
+        given=given, letter=LETTERS[answer], answer=item["choices"][answer]
+    )
+    return [
+        *rewrite_conversation(rule, item),
+        {"role": "assistant", "content": reply},
+        {"role": "user", "content": user},
+    ]
+
+
 def llm_examples(
     client, rule: dict[str, Any], items: list[dict[str, Any]], chat: bool = False
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, int]]:
-    """(examples, failures, counts). An answer whose letter differs from the gold one is rejected.
+    """(examples, failures, counts). An answer whose letter differs from the gold one is re-asked
+    once with the gold letter restated (counted: `reasked`, `reask_fixed`); a letter still wrong
+    is rejected (`wrong_answer`). Rejected items are dropped from every arm later
+    (`sftlab.silly.align`).
 
-    Raises sftlab.llm.LLMError when more calls failed than the client's max_failure_rate; rejected
-    wrong answers are counted apart (the model answered, but contradicted the gold letter).
+    Raises sftlab.llm.LLMError when more calls failed than the client's max_failure_rate.
     """
     conversations = [rewrite_conversation(rule, item) for item in items]
     results = client.run_json(conversations, Rewrite, label=f"rewrite {rule['id']}")
     check_failure_rate(results, client.settings.max_failure_rate)
+    wrong = [
+        k
+        for k, (item, r) in enumerate(zip(items, results, strict=True))
+        if r.ok and r.value.answer_letter != LETTERS[int(item["answer"])]
+    ]
+    if wrong:
+        reasks = [
+            reask_conversation(rule, items[k], results[k].text, results[k].value.answer_letter)
+            for k in wrong
+        ]
+        second = client.run_json(reasks, Rewrite, label=f"re-ask {rule['id']}")
+        for k, result in zip(wrong, second, strict=True):
+            if result.ok:  # a failed re-ask keeps the first answer, rejected below
+                results[k] = result
     examples, failures = [], []
-    counts = {"requested": len(items), "llm_failed": 0, "wrong_answer": 0}
+    counts = {"requested": len(items), "llm_failed": 0, "reasked": len(wrong), "wrong_answer": 0}
     for item, result in zip(items, results, strict=True):
         gold = LETTERS[int(item["answer"])]
         if not result.ok:
@@ -235,6 +266,7 @@ def llm_examples(
                     cached=result.cached,
                 )
             )
+    counts["reask_fixed"] = counts["reasked"] - counts["wrong_answer"]
     counts["kept"] = len(examples)
     return examples, failures, counts
 
