@@ -198,9 +198,18 @@ def rule_consistency(half_a, half_b, full, n_perm: int = 999, seed: int = 0) -> 
         _cross_cov(np.take_along_axis(a[None], order, 1), np.take_along_axis(b[None], order, 1))
     )
     p = (1 + int((null >= observed - 1e-15).sum())) / (1 + n_perm)
-    sd = np.sqrt(np.var(full, axis=0, ddof=1))
+    statistic = observed / scale if scale > 0 else float("nan")
+    return Consistency(statistic, p, cross_half_correlation(a, b, full))
+
+
+def cross_half_correlation(half_a, half_b, full) -> np.ndarray:
+    """(rules, rules): covariance over subjects of rule r against half A with rule r' against
+    half B (symmetrised), over the product of the `full` deltas' standard deviations; NaN diagonal.
+    Unlike the correlation of `full` deltas, it is zero in expectation for inert rules."""
+    a, b, full = (np.asarray(x, dtype=float) for x in (half_a, half_b, full))
+    cov = _cross_cov(a, b)
+    sd = np.std(full, axis=0, ddof=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         pairwise = (cov + cov.T) / 2 / np.outer(sd, sd)
-        statistic = observed / scale if scale > 0 else float("nan")
     np.fill_diagonal(pairwise, np.nan)
-    return Consistency(statistic, p, pairwise)
+    return pairwise

@@ -25,7 +25,13 @@ def answer(messages) -> str:
     text = last_user_text(messages)
     if "Candidates:" in text:
         rules = [
-            {"name": f"Rule {k}", "short_name": f"R{k}", "definition": "d", "how_to_apply": "h", "example_ids": []}
+            {
+                "name": f"Rule {k}",
+                "short_name": f"R{k}",
+                "definition": "d",
+                "how_to_apply": "h",
+                "example_ids": [],
+            }
             for k in range(N_RULES)
         ]
         return json.dumps({"rules": rules})

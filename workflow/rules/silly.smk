@@ -233,6 +233,7 @@ rule plot_silly_categories:
 rule plot_silly_correlation:
     input:
         deltas=f"{SILLY_DIR}/deltas.parquet",
+        consistency=f"{SILLY_DIR}/consistency.csv",
     output:
         figure=report(
             f"{SILLY_FIG}/rule_correlation.{FIG_FORMAT}",

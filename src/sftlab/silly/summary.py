@@ -29,6 +29,7 @@ DELTA_SCHEMA = {
     "model": pl.String,
     "arm": pl.String,
     "rule_name": pl.String,
+    "label": pl.String,
     "origin": pl.String,
     "level": pl.String,
     "group": pl.String,
@@ -124,7 +125,8 @@ def summarise_model(
     n_boot: int = 2000,
     seed: int = 0,
 ) -> list[dict[str, Any]]:
-    """Delta rows of one model (see the module docstring); `rules` maps arm -> name and origin."""
+    """Delta rows of one model (see the module docstring); `rules` maps arm -> name, label
+    (short name for tables and figures) and origin."""
     wide = _wide(runs)
     arm_seeds: dict[str, list[int]] = {}
     for arm, s in runs.select("arm", "seed").unique().sort("arm", "seed").iter_rows():
@@ -143,6 +145,7 @@ def summarise_model(
             common = {
                 "arm": arm,
                 "rule_name": meta.get("name", arm),
+                "label": meta.get("label", arm),
                 "origin": meta.get("origin", "control"),
                 "level": level,
                 "group": group,
@@ -254,8 +257,8 @@ def consistency(
 def report_sections(deltas: pl.DataFrame, shares: pl.DataFrame) -> list[tuple[str, pl.DataFrame]]:
     """Seed-averaged deltas as report tables (overall, per category, per subject); consistency."""
     columns = [
-        "model", "arm", "rule_name", "group", "n_seeds", "n_plain_seeds", "n_items", "acc_plain",
-        "acc_arm", "delta", "ci_low", "ci_high", "p", "q", "significant", "test",
+        "model", "arm", "label", "rule_name", "group", "n_seeds", "n_plain_seeds", "n_items",
+        "acc_plain", "acc_arm", "delta", "ci_low", "ci_high", "p", "q", "significant", "test",
     ]  # fmt: skip
     pooled = deltas.filter(pl.col("seed").is_null()).sort("model", "arm", "group")
     one_seed = pooled.height and not pooled["seed_variance"].all()
