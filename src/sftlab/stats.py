@@ -150,66 +150,65 @@ def benjamini_hochberg(pvalues) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Consistency:
-    statistic: float  # shared share of the subject variance of rule deltas; 0 when rules are inert
+    statistic: (
+        float  # mean cross-half correlation of rule deltas; 0 in expectation if rules are inert
+    )
     p: float  # one-sided permutation p (subjects shuffled per rule)
     pairwise: np.ndarray  # (rules, rules) cross-half correlations, NaN diagonal
 
 
-def _cross_cov(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(..., rules, rules) covariances over subjects (axis -2) of columns of a with columns of b."""
-    a = a - a.mean(axis=-2, keepdims=True)
-    b = b - b.mean(axis=-2, keepdims=True)
-    return np.swapaxes(a, -1, -2) @ b / (a.shape[-2] - 1)
+def _standardised(x: np.ndarray) -> np.ndarray:
+    """Columns (axis -1) centred over subjects (axis -2) and scaled to unit sample variance."""
+    x = x - x.mean(axis=-2, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return x / np.sqrt((x**2).sum(axis=-2, keepdims=True) / (x.shape[-2] - 1))
 
 
-def _mean_off_diagonal(cov: np.ndarray) -> np.ndarray:
-    rules = cov.shape[-1]
-    total = cov.sum(axis=(-1, -2)) - np.trace(cov, axis1=-2, axis2=-1)
+def _cross_corr(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(..., rules, rules) correlations over subjects of the columns of a with the columns of b."""
+    return np.swapaxes(_standardised(a), -1, -2) @ _standardised(b) / (a.shape[-2] - 1)
+
+
+def _mean_off_diagonal(matrix: np.ndarray) -> np.ndarray:
+    rules = matrix.shape[-1]
+    total = matrix.sum(axis=(-1, -2)) - np.trace(matrix, axis1=-2, axis2=-1)
     return total / (rules * (rules - 1))
 
 
-def rule_consistency(half_a, half_b, full, n_perm: int = 999, seed: int = 0) -> Consistency:
+def rule_consistency(half_a, half_b, n_perm: int = 999, seed: int = 0) -> Consistency:
     """Do rules move the same subjects the same way, beyond what the shared baseline makes up?
 
-    Inputs are (subjects, rules) tables of deltas: `half_a` and `half_b` against two independent
-    halves of the baseline (disjoint plain seeds, or disjoint items), `full` against all of it.
-    Every rule delta shares the baseline's noise, so deltas against the same baseline correlate
-    even when no rule does anything. Here rule r's delta against half A meets rule r''s delta
-    against half B (and the reverse), whose noises are independent: their covariance over subjects
-    is zero in expectation unless the rules share a subject effect. The statistic is the mean of
-    those cross-rule covariances over the mean variance of the `full` deltas: 0 for inert rules,
-    near 1 when every rule moves each subject by the same amount. p: the share of `n_perm`
-    shuffles of the subjects, independently per rule, reaching the observed covariance.
+    Inputs are (subjects, rules) tables of deltas against two independent halves of the baseline
+    (disjoint plain seeds, or disjoint items). Every rule delta against the same baseline shares
+    its noise, so such deltas correlate (about 1/2) even when no rule does anything. Here rule r's
+    delta against half A meets rule r''s delta against half B: they share no run, so their
+    correlation over subjects is zero in expectation unless the rules share a subject effect. The
+    statistic is the mean of those correlations over all ordered pairs of different rules
+    (`cross_half_correlation`); p is the share of `n_perm` shuffles of the subjects, independently
+    per rule, that reach it.
     """
-    a, b, full = (np.asarray(x, dtype=float) for x in (half_a, half_b, full))
-    if a.shape != b.shape or a.shape != full.shape or a.ndim != 2:
+    a, b = (np.asarray(x, dtype=float) for x in (half_a, half_b))
+    if a.shape != b.shape or a.ndim != 2:
         raise ValueError(
-            f"need three (subjects, rules) tables, got {a.shape}, {b.shape}, {full.shape}"
+            f"need two (subjects, rules) tables of one shape, got {a.shape}, {b.shape}"
         )
     subjects, rules = a.shape
     if subjects < 3 or rules < 2 or np.isnan(a).any() or np.isnan(b).any():
         raise ValueError(f"need >= 3 subjects and >= 2 rules without gaps, got {a.shape}")
-    cov = _cross_cov(a, b)
-    scale = float(np.var(full, axis=0, ddof=1).mean())
-    observed = float(_mean_off_diagonal(cov))
+    observed = float(_mean_off_diagonal(_cross_corr(a, b)))
     rng = np.random.default_rng(seed)
     order = np.argsort(rng.random((n_perm, subjects, rules)), axis=1)
-    null = _mean_off_diagonal(
-        _cross_cov(np.take_along_axis(a[None], order, 1), np.take_along_axis(b[None], order, 1))
-    )
-    p = (1 + int((null >= observed - 1e-15).sum())) / (1 + n_perm)
-    statistic = observed / scale if scale > 0 else float("nan")
-    return Consistency(statistic, p, cross_half_correlation(a, b, full))
+    shuffled = (np.take_along_axis(x[None], order, axis=1) for x in (a, b))
+    null = _mean_off_diagonal(_cross_corr(*shuffled))
+    p = (1 + int((null >= observed - 1e-12).sum())) / (1 + n_perm)
+    return Consistency(observed, p, cross_half_correlation(a, b))
 
 
-def cross_half_correlation(half_a, half_b, full) -> np.ndarray:
-    """(rules, rules): covariance over subjects of rule r against half A with rule r' against
-    half B (symmetrised), over the product of the `full` deltas' standard deviations; NaN diagonal.
-    Unlike the correlation of `full` deltas, it is zero in expectation for inert rules."""
-    a, b, full = (np.asarray(x, dtype=float) for x in (half_a, half_b, full))
-    cov = _cross_cov(a, b)
-    sd = np.std(full, axis=0, ddof=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        pairwise = (cov + cov.T) / 2 / np.outer(sd, sd)
+def cross_half_correlation(half_a, half_b) -> np.ndarray:
+    """(rules, rules): correlation over subjects of rule r's deltas against half A with rule r''s
+    against half B, symmetrised; NaN diagonal. Unlike the correlation of deltas against the whole
+    baseline, it is zero in expectation for rules that do nothing."""
+    corr = _cross_corr(np.asarray(half_a, dtype=float), np.asarray(half_b, dtype=float))
+    pairwise = (corr + corr.T) / 2
     np.fill_diagonal(pairwise, np.nan)
     return pairwise

@@ -46,7 +46,8 @@ def consistency_note(table: pl.DataFrame, model: str) -> str:
         return "rule consistency: not estimated (needs >= 3 subjects and >= 2 rules)"
     row = rows.row(0, named=True)
     return (
-        f"rule consistency {row['consistency']:+.2f} (0 = none; permutation p = {row['p']:.3g}; "
+        f"rule consistency {row['consistency']:+.2f} (mean cross-half r, 0 = none; "
+        f"permutation p = {row['p']:.3g}; "
         f"plain halves: {row['halves']})"
     )
 
@@ -126,9 +127,9 @@ def rule_correlation(
     expectation when the arms do nothing; the plain correlation of deltas is not)."""
     rows = _mean_rows(deltas, model, "subject")
     arms = [a for a in _arm_order(rows, arms) if a != "mixed"]  # mixed is made of the rules
-    arms, subjects, half_a, half_b, full = consistency_inputs(deltas, model, arms)
+    arms, subjects, half_a, half_b = consistency_inputs(deltas, model, arms)
     if len(subjects) >= 3 and len(arms) >= 2:
-        corr = stats.cross_half_correlation(half_a, half_b, full)
+        corr = stats.cross_half_correlation(half_a, half_b)
     else:
         corr = np.full((len(arms), len(arms)), np.nan)
     fig, axes = figure(panel=(max(4.5, 0.6 * len(arms) + 2.5), max(3.8, 0.5 * len(arms) + 1.8)))

@@ -201,7 +201,8 @@ CONSISTENCY_SCHEMA = {
 
 
 def consistency_inputs(deltas: pl.DataFrame, model: str, rule_arms: list[str]):
-    """(arms, subjects, half_a, half_b, full) tables of a model's seed-averaged subject deltas.
+    """(arms, subjects, half_a, half_b): tables of a model's seed-averaged subject deltas against
+    the two halves of plain.
 
     Subjects missing a rule are left out, so the tables are complete.
     """
@@ -214,7 +215,7 @@ def consistency_inputs(deltas: pl.DataFrame, model: str, rule_arms: list[str]):
     arms = [a for a in rule_arms if a in set(cells["arm"])]
     tables = [
         cells.pivot(on="arm", index="group", values=column).drop_nulls().sort("group")
-        for column in ("delta_half_a", "delta_half_b", "delta")
+        for column in ("delta_half_a", "delta_half_b")
     ]
     subjects = tables[0]["group"].to_list()
     return arms, subjects, *(t.select(arms).to_numpy() for t in tables)
@@ -235,10 +236,10 @@ def consistency(
     """
     rows = []
     for model in deltas["model"].unique(maintain_order=True).to_list():
-        arms, subjects, half_a, half_b, full = consistency_inputs(deltas, model, rule_arms)
+        arms, subjects, half_a, half_b = consistency_inputs(deltas, model, rule_arms)
         if len(subjects) < 3 or len(arms) < 2:
             continue
-        result = stats.rule_consistency(half_a, half_b, full, n_perm=n_perm, seed=seed)
+        result = stats.rule_consistency(half_a, half_b, n_perm=n_perm, seed=seed)
         plain_seeds = deltas.filter(pl.col("model") == model)["n_plain_seeds"].max()
         rows.append(
             {
