@@ -4,11 +4,12 @@ generators.
 Example format (decided here, documented in the README): the prompt is the item exactly as the
 zero-shot MMLU evaluation shows it (subject line, question, "A. .." lines, "Answer:"), and the
 completion is " {letter}" followed by a newline and the rule-styled explanation. With `chat`
-(evaluate.mc.chat_template) the same text comes as chat messages, as evaluate_mc renders them.
-Evaluation scores " A".." D" right after "Answer:", so the letter comes first and every arm trains
-the same answer token; only what follows it differs between arms (nothing for `plain`, a style-free
-explanation for `neutral`). The question and its choices are never rewritten, so all arms share the
-same items and the MMLU test format.
+(evaluate.mc.chat_template) the same text comes as chat messages, as evaluate_mc renders them, and
+the assistant turn starts with "{letter}". Evaluation scores `evaluate.mc.answer_text` (" A" after
+"Answer:", "A" after a chat generation prompt), so the letter comes first as the very tokens scored,
+and every arm trains the same answer token; only what follows it differs between arms (nothing for
+`plain`, a style-free explanation for `neutral`). The question and its choices are never rewritten,
+so all arms share the same items and the MMLU test format.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any, Literal
 import polars as pl
 from pydantic import BaseModel, Field
 
-from sftlab.evaluate.mc import LETTERS, describe_subject, format_question
+from sftlab.evaluate.mc import LETTERS, answer_text, describe_subject, format_question
 from sftlab.io import stable_id
 from sftlab.llm import check_failure_rate
 from sftlab.silly import prompts
@@ -59,9 +60,9 @@ def make_example(
             {"role": "system", "content": describe(item).strip()},
             {"role": "user", "content": question},
         ]
-        completion: Any = [{"role": "assistant", "content": letter + tail}]
+        completion: Any = [{"role": "assistant", "content": answer_text(letter, chat) + tail}]
     else:
-        prompt, completion = describe(item) + question, f" {letter}{tail}"
+        prompt, completion = describe(item) + question, answer_text(letter, chat) + tail
     return {
         "prompt": prompt,
         "completion": completion,
