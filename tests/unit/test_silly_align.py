@@ -10,7 +10,7 @@ from helpers_silly import mmlu_table
 from llm_server import ScriptedLLMServer
 
 from sftlab.llm import LLMClient, LLMSettings
-from sftlab.silly.align import TooFewItems, common_items, keep
+from sftlab.silly.align import TooFewItems, check_same_items, common_items, keep
 from sftlab.silly.baselines import mixed_examples, plain_examples
 from sftlab.silly.generate import llm_examples, sample_items, template_examples
 from sftlab.silly.prompts import NEUTRAL_RULE
@@ -91,3 +91,10 @@ def test_a_fixed_reask_keeps_the_item(items, tmp_path):
             client.close()
     assert counts["reasked"] == 1 and counts["reask_fixed"] == 1 and counts["kept"] == 1
     assert failures == [] and examples[0]["completion"] == " C\nIt is C."
+
+
+def test_stale_arm_sets_stop_the_summary():
+    kept = ["a", "b", "c"]
+    check_same_items({"r1": ["a", "b", "c"], "plain": ["c", "b", "a"]}, kept)
+    with pytest.raises(ValueError, match=r"\['plain'\].*--forcerun results/silly/sets/plain.jsonl"):
+        check_same_items({"r1": kept, "plain": ["a", "b", "c", "d"]}, kept)

@@ -5,7 +5,7 @@
 #   items.parquet, items.stats.json     the MMLU items every arm rewrites; contamination check counts
 #   sets/generated/{arm}.jsonl          rule and neutral rewrites (+ sets/{arm}.failures.jsonl, .stats.json)
 #   sets/common_items.json              items every arm rewrote; per-arm counts (min_kept_share gate)
-#   sets/{arm}.jsonl                    SFT set per arm, all on the common items (+ .stats.json)
+#   sets/{arm}.jsonl                    SFT set per arm, all on the common items (+ plain/mixed .stats.json)
 #   deltas.parquet, deltas.csv          per model, arm, subject | category | all, seed: delta, CI, p, q
 #   consistency.csv                     shared subject effect of the rules, against independent plain halves
 #   figures/{model}/                    delta_heatmap, category_bars, rule_correlation
@@ -112,7 +112,6 @@ rule select_common_items:
         table=f"{SILLY_DIR}/items.parquet",
         sets=expand(f"{SILLY_SETS}/generated/{{arm}}.jsonl", arm=SILLY_GENERATED),
     output:
-        sets=expand(f"{SILLY_SETS}/{{arm}}.jsonl", arm=SILLY_GENERATED),
         common=f"{SILLY_SETS}/common_items.json",
     log:
         "logs/select_common_items.log",
@@ -125,10 +124,28 @@ rule select_common_items:
         "../scripts/select_common_items.py"
 
 
+# The common items reach each arm as ancient(): a re-generated rule re-runs only its own branch.
+# When that changes which items survive, summarise_silly stops and names the arms to re-run.
+rule keep_common_items:
+    input:
+        set=f"{SILLY_SETS}/generated/{{arm}}.jsonl",
+        common=ancient(f"{SILLY_SETS}/common_items.json"),
+    output:
+        set=f"{SILLY_SETS}/{{arm}}.jsonl",
+    log:
+        "logs/keep_common_items/{arm}.log",
+    wildcard_constraints:
+        arm="|".join(SILLY_GENERATED),
+    conda:
+        "../../envs/cpu.yaml"
+    script:
+        "../scripts/keep_common_items.py"
+
+
 rule build_plain_set:
     input:
         table=f"{SILLY_DIR}/items.parquet",
-        common=f"{SILLY_SETS}/common_items.json",
+        common=ancient(f"{SILLY_SETS}/common_items.json"),
     output:
         set=f"{SILLY_SETS}/plain.jsonl",
         stats=f"{SILLY_SETS}/plain.stats.json",
@@ -144,7 +161,7 @@ rule build_plain_set:
 
 rule build_mixed_set:
     input:
-        common=f"{SILLY_SETS}/common_items.json",
+        common=ancient(f"{SILLY_SETS}/common_items.json"),
         sets=expand(f"{SILLY_SETS}/{{arm}}.jsonl", arm=SILLY_RULE_IDS),
     output:
         set=f"{SILLY_SETS}/mixed.jsonl",
@@ -163,6 +180,8 @@ rule summarise_silly:
     input:
         runs=[silly_plan.run_path(run) for run in SILLY_RUNS],
         rules=f"{SILLY_DIR}/rules.yaml",
+        sets=expand(f"{SILLY_SETS}/{{arm}}.jsonl", arm=SILLY_ARMS),
+        common=f"{SILLY_SETS}/common_items.json",
     output:
         deltas=f"{SILLY_DIR}/deltas.parquet",
         csv=f"{SILLY_DIR}/deltas.csv",
@@ -181,6 +200,7 @@ rule summarise_silly:
         "../../envs/cpu.yaml"
     params:
         runs=SILLY_RUNS,
+        arms=SILLY_ARMS,
         rule_arms=SILLY_RULE_IDS,
         summary=SILLY["summary"],
     script:

@@ -1,19 +1,18 @@
-"""select_common_items: keep only the items every generated arm rewrote, in every arm.
+"""select_common_items: the items every generated arm rewrote; every arm trains on those only.
 
 Inputs:  table   results/silly/items.parquet (the sampled items, in order)
          sets    results/silly/sets/generated/{arm}.jsonl of every rule and of neutral
-Outputs: sets    results/silly/sets/{arm}.jsonl, the same arms restricted to the common items
-         common  results/silly/sets/common_items.json (kept ids; per-arm generated/failed counts)
-Params:  arms (in the order of both `sets`), min_kept_share (silly.min_kept_share: fail below it)
+Outputs: common  results/silly/sets/common_items.json (kept ids; per-arm generated/failed counts)
+Params:  arms (in the order of `sets`), min_kept_share (silly.min_kept_share: fail below it)
 """
 
 import logging
 
 import polars as pl
 
-from sftlab.io import provenance, read_jsonl, write_json, write_jsonl
+from sftlab.io import provenance, read_jsonl, write_json
 from sftlab.logs import setup_logging
-from sftlab.silly.align import common_items, keep
+from sftlab.silly.align import common_items
 
 log = logging.getLogger("select_common_items")
 
@@ -28,8 +27,6 @@ def main(snakemake) -> None:
         "%d of %d items kept in every arm (%.1f%%); per arm %s",
         len(kept), len(item_ids), 100 * report["kept_share"], report["per_arm"],
     )  # fmt: skip
-    for arm, path in zip(arms, snakemake.output.sets, strict=True):
-        write_jsonl(path, keep(sets[arm], kept))
     write_json(snakemake.output.common, {**report, "provenance": provenance()})
 
 

@@ -57,3 +57,20 @@ def keep(rows: list[dict[str, Any]], kept: list[str]) -> list[dict[str, Any]]:
     """The rows of the kept items, in their original order."""
     wanted = set(kept)
     return [row for row in rows if row["item_id"] in wanted]
+
+
+def check_same_items(set_item_ids: dict[str, list[str]], kept: list[str]) -> None:
+    """Raise when an arm's training set is not exactly the kept items.
+
+    The workflow hands the common items to each arm as ancient(), so re-generating one rule
+    re-trains only that rule; if that changed which items survive, the other arms' sets are stale
+    until re-run, and the summary must not compare them.
+    """
+    wanted = set(kept)
+    stale = [a for a, ids in set_item_ids.items() if set(ids) != wanted or len(ids) != len(kept)]
+    if stale:
+        paths = " ".join(f"results/silly/sets/{arm}.jsonl" for arm in stale)
+        raise ValueError(
+            f"arms {stale} trained on other items than sets/common_items.json keeps; "
+            f"re-run them: snakemake --forcerun {paths}"
+        )
