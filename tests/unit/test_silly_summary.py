@@ -94,7 +94,7 @@ def test_consistency(deltas):
     row = table.row(0, named=True)
     assert row["n_subjects"] == 3 and row["n_rules"] == 2 and row["halves"] == "plain seeds"
     assert -1.5 < row["consistency"] < 1.5 and 0 < row["p"] <= 1
-    assert "permutation p" in consistency_note(table, "m")
+    assert "cross-half r" in consistency_note(table, "m")
     assert "not estimated" in consistency_note(table.clear(), "m")
 
 

@@ -47,8 +47,7 @@ def consistency_note(table: pl.DataFrame, model: str) -> str:
     row = rows.row(0, named=True)
     return (
         f"rule consistency {row['consistency']:+.2f} (mean cross-half r, 0 = none; "
-        f"permutation p = {row['p']:.3g}; "
-        f"plain halves: {row['halves']})"
+        f"p = {row['p']:.3g}; halves: {row['halves']})"
     )
 
 
