@@ -124,9 +124,11 @@ def summarise_model(
     rules: dict[str, dict[str, str]],
     n_boot: int = 2000,
     seed: int = 0,
+    per_seed: bool = True,
 ) -> list[dict[str, Any]]:
     """Delta rows of one model (see the module docstring); `rules` maps arm -> name, label
-    (short name for tables and figures) and origin."""
+    (short name for tables and figures) and origin. per_seed False leaves out the diagnostic
+    per-seed rows (nothing else depends on them)."""
     wide = _wide(runs)
     arm_seeds: dict[str, list[int]] = {}
     for arm, s in runs.select("arm", "seed").unique().sort("arm", "seed").iter_rows():
@@ -153,7 +155,7 @@ def summarise_model(
                 "acc_base": acc_base,
             }
             # per-seed rows are diagnostics (the seed's run against plain's run of that seed)
-            for i, s in enumerate(arm_seeds[arm]):
+            for i, s in enumerate(arm_seeds[arm] if per_seed else []):
                 if s in plain_seeds:
                     j = plain_seeds.index(s)
                     one = _row(plain_all[j : j + 1], arm_all[i : i + 1], mask, n_boot, seed)
@@ -168,11 +170,12 @@ def summarise(
     n_boot: int = 2000,
     seed: int = 0,
     alpha: float = 0.05,
+    per_seed: bool = True,
 ) -> pl.DataFrame:
     """The deltas table of every model, with BH q-values per model (DELTA_SCHEMA columns)."""
     frames = []
     for (model,), part in runs.group_by("model", maintain_order=True):
-        rows = summarise_model(part, rules, n_boot=n_boot, seed=seed)
+        rows = summarise_model(part, rules, n_boot=n_boot, seed=seed, per_seed=per_seed)
         frame = pl.DataFrame(rows).with_columns(pl.lit(model).alias("model"))
         family = (pl.col("level") == "subject") & pl.col("seed").is_null()
         p = frame.filter(family)["p"].to_numpy()
