@@ -121,3 +121,13 @@ def test_report_tables_are_the_seed_means(deltas):
     assert overall.height == 3 and set(overall["group"]) == {"all"}  # one row per arm
     page = html_page(sections)
     assert page.count("<table>") == 4 and "upward" in page and "SEED VARIANCE" not in page
+
+
+def test_without_per_seed_rows_the_seed_means_are_unchanged(deltas):
+    runs = eval_runs({"up": 0.5, "down": -0.5, "neutral": 0.0}, seeds=(0, 1, 2))
+    lean = summarise(runs, RULES, n_boot=300, seed=0, per_seed=False)
+    assert lean["seed"].null_count() == lean.height
+    means = deltas.filter(pl.col("seed").is_null())
+    assert lean.select("arm", "group", "delta", "p", "q").equals(
+        means.select("arm", "group", "delta", "p", "q")
+    )
