@@ -46,8 +46,8 @@ def consistency_note(table: pl.DataFrame, model: str) -> str:
         return "rule consistency: not estimated (needs >= 3 subjects and >= 2 rules)"
     row = rows.row(0, named=True)
     return (
-        f"rule consistency {row['consistency']:+.2f} (mean cross-half r, 0 = none; "
-        f"p = {row['p']:.3g}; halves: {row['halves']})"
+        f"rule consistency {row['consistency']:+.2f}, permutation p = {row['p']:.3g}\n"
+        f"(mean cross-half r, 0 = none; plain halves: {row['halves']})"
     )
 
 
