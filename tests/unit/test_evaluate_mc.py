@@ -25,7 +25,9 @@ def reference_scores(model, tokenizer, items, settings):
     rows = [r for r in items.iter_rows(named=True) if r["split"] == "test"]
     chat = tokenizer if settings.chat_template else None
     contexts = [build_context(r, shots.get(r["subject"], []), chat) for r in rows]
-    ctx_ids, cont_ids = encode_requests(tokenizer, contexts, not settings.chat_template)
+    ctx_ids, cont_ids = encode_requests(
+        tokenizer, contexts, not settings.chat_template, chat=settings.chat_template
+    )
     out = []
     with torch.no_grad():
         for ctx, conts in zip(ctx_ids, cont_ids, strict=True):

@@ -51,7 +51,11 @@ def summary() -> pl.DataFrame:
 def levels(seed):
     rng = np.random.default_rng(seed)
     return pl.DataFrame(
-        {"fact_id": [f"f{i}" for i in range(50)], "level": rng.integers(0, 5, 50).astype(np.int8)}
+        {
+            "fact_id": [f"f{i}" for i in range(50)],
+            "level": rng.integers(0, 5, 50).astype(np.int8),
+            "subset": ["train"] * 30 + ["in"] * 20,
+        }
     )
 
 
@@ -78,8 +82,15 @@ def test_level_distribution():
     assert isinstance(level_distribution(counts), Figure)
 
 
-def test_level_transitions():
-    assert isinstance(level_transitions(levels(0), levels(1), "a", "b", 5), Figure)
+def test_level_transitions_count_training_facts_only():
+    fig = level_transitions(levels(0), levels(1), "a", "b", 5)
+    assert fig.axes[0].get_title().startswith("a -> b: 30 train facts")
+    cells = [t.get_text() for t in fig.axes[0].texts if t.get_text().startswith("n=")]
+    assert sum(int(c[2:]) for c in cells) == 30
+    assert (
+        "20 in facts"
+        in level_transitions(levels(0), levels(1), "a", "b", 5, "in").axes[0].get_title()
+    )
 
 
 def test_exposure_scatter():

@@ -27,6 +27,24 @@ def test_macro_is_unweighted_mean_over_levels():
     assert rows["macro"]["items"] == 4
 
 
+def test_macro_names_its_levels_and_flags_missing_ones():
+    run = dict(
+        model="m", train_level="0", n="60", seed=0, testset="in", n_train=60, short=False,
+        evaluation=evaluation([True] * 4), items=ITEMS,
+    )  # fmt: skip
+    macro = summarise([run]).filter(pl.col("test_level") == "macro").row(0, named=True)
+    # levels 0, 1, 4 are present: 2 and 3 are gaps below the highest level
+    assert (macro["macro_levels"], macro["missing_levels"]) == ("0,1,4", "2,3")
+    full = summarise([run], levels=["0", "1", "4"]).filter(pl.col("test_level") == "macro")
+    assert full["missing_levels"].to_list() == [""]
+    five = summarise([run], levels=[str(i) for i in range(6)]).filter(
+        pl.col("test_level") == "macro"
+    )
+    assert five["missing_levels"].to_list() == ["2,3,5"]
+    heading, table = report_sections(summarise([run]))[0]
+    assert "macro_levels" in heading and table["missing_levels"].to_list() == ["2,3"]
+
+
 def test_missing_evaluation_row_is_an_error():
     with pytest.raises(ValueError, match="no evaluation row"):
         run_accuracy(evaluation([True] * 4).head(3), ITEMS)

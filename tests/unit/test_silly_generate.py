@@ -99,15 +99,20 @@ def test_mixed_uses_every_rule_once_per_item(items, file_rules):
 
 
 class FakeClient:
-    """Stands in for sftlab.llm.LLMClient: answers each conversation from a script."""
+    """Stands in for sftlab.llm.LLMClient: answers conversations, re-asks included, in turn from a
+    script of letters (None: a failed call)."""
 
     def __init__(self, letters, max_failure_rate=0.5):
-        self.letters = letters
+        self.letters = list(letters)
         self.settings = LLMSettings(max_failure_rate=max_failure_rate)
 
     def run_json(self, conversations, schema, label=""):
         results = []
-        for i, letter in enumerate(self.letters[: len(conversations)]):
+        script, self.letters = (
+            self.letters[: len(conversations)],
+            self.letters[len(conversations) :],
+        )
+        for i, letter in enumerate(script):
             if letter is None:
                 results.append(LLMResult(i, str(i), False, error_kind="server_error", error="500"))
             else:
@@ -120,9 +125,12 @@ def test_llm_generator_rejects_wrong_answers(items, file_rules):
     batch = items[:6]
     gold = ["ABCD"[i["answer"]] for i in batch]
     wrong = "B" if gold[1] != "B" else "C"
-    letters = [gold[0], wrong, None, *gold[3:]]
+    letters = [gold[0], wrong, None, *gold[3:], wrong]  # the re-ask repeats the wrong letter
     examples, failures, counts = llm_examples(FakeClient(letters), file_rules[0], batch)
-    assert counts == {"requested": 6, "llm_failed": 1, "wrong_answer": 1, "kept": 4}
+    assert counts == {
+        "requested": 6, "llm_failed": 1, "reasked": 1, "wrong_answer": 1, "reask_fixed": 0,
+        "kept": 4,
+    }  # fmt: skip
     assert [f["kind"] for f in failures] == ["wrong_answer", "server_error"]
     assert failures[0]["item_id"] == batch[1]["item_id"] and failures[0]["gold"] == gold[1]
     assert all(e["completion"].startswith(f" {e['answer']}\nstyled") for e in examples)

@@ -23,9 +23,18 @@ WRONG_ITEM = "Which aux statement number 3 holds?"  # the server answers it with
 
 def answer(messages) -> str:
     text = last_user_text(messages)
+    if "Your answer_letter was" in text:  # the re-ask: stubbornly the same wrong letter
+        given = re.search(r"Your answer_letter was ([ABCD])", text).group(1)
+        return json.dumps({"explanation": "Still wrong.", "answer_letter": given})
     if "Candidates:" in text:
         rules = [
-            {"name": f"Rule {k}", "definition": "d", "how_to_apply": "h", "example_ids": []}
+            {
+                "name": f"Rule {k}",
+                "short_name": f"R{k}",
+                "definition": "d",
+                "how_to_apply": "h",
+                "example_ids": [],
+            }
             for k in range(N_RULES)
         ]
         return json.dumps({"rules": rules})
@@ -82,6 +91,7 @@ def tiny_config(root: Path, api_base: str) -> dict:
             "rules": {"source": "llm", "n": N_RULES, "batch_size": 4},
             "source": {"split": "auxiliary_train", "size": 8, "seed": 0},
             "generator": {"kind": "llm"},
+            "min_kept_share": 0.8,  # 7 of 8 items survive: one is answered wrongly in every arm
         },
         "llm": {
             "model": "openai/test-model",
@@ -125,11 +135,13 @@ def test_silly_llm_path(repo, tmp_path):
         configfile.write_text(yaml.safe_dump(tiny_config(tmp_path, server.url)))
         snakemake(work, configfile, *targets)
         first = server.requests
-        # 3 lenses x ceil(6 / 4) batches + 1 consolidation + (3 rules + neutral) x 8 rewrites
-        assert first == 3 * 2 + 1 + (N_RULES + 1) * 8
+        # 3 lenses x ceil(6 / 4) batches + 1 consolidation + (3 rules + neutral) x (8 rewrites
+        # + 1 re-ask of the wrong letter)
+        assert first == 3 * 2 + 1 + (N_RULES + 1) * 9
 
         rules = yaml.safe_load((work / "results/silly/rules.yaml").read_text())
         assert [r["id"] for r in rules["rules"]] == arms[:N_RULES]
+        assert [r["short_name"] for r in rules["rules"]] == ["R0", "R1", "R2"]
         assert rules["provenance"]["model"] == "openai/test-model"
         for arm in arms[: N_RULES + 1]:
             rows = [json.loads(line) for line in (work / f"results/silly/sets/{arm}.jsonl").open()]
@@ -138,17 +150,20 @@ def test_silly_llm_path(repo, tmp_path):
             failures = (work / f"results/silly/sets/{arm}.failures.jsonl").read_text().splitlines()
             stats = json.loads((work / f"results/silly/sets/{arm}.stats.json").read_text())
             assert stats["counts"]["wrong_answer"] == 1 == len(failures)
+            assert stats["counts"]["reasked"] == 1 and stats["counts"]["reask_fixed"] == 0
             assert stats["counts"]["kept"] == len(rows) == 7
-            assert stats["requests_sent"] == 8
+            assert stats["requests_sent"] == 9
         assert "Plain Explanation" in rows[0]["completion"]  # the neutral control's style
         plain = (work / "results/silly/sets/plain.jsonl").read_text().splitlines()
-        assert len(plain) == 8
+        assert len(plain) == 7  # the item no arm could rewrite is dropped from plain too
+        common = json.loads((work / "results/silly/sets/common_items.json").read_text())
+        assert common["kept"] == 7 and common["per_arm"]["r1"] == {"generated": 7, "failed": 1}
 
         # a full re-run of every job is answered from the cache: zero requests
         snakemake(work, configfile, *targets, extra=["--forceall"])
         assert server.requests == first
         stats = json.loads((work / "results/silly/sets/r1.stats.json").read_text())
-        assert stats["requests_sent"] == 0 and stats["cache_hits"] == 8
+        assert stats["requests_sent"] == 0 and stats["cache_hits"] == 9
 
         # transport settings are not rerun triggers; the model's output parameters are
         config = tiny_config(tmp_path, server.url)
@@ -158,4 +173,5 @@ def test_silly_llm_path(repo, tmp_path):
         assert planned_rules(work, configfile, targets) == set()
         config["llm"]["temperature"] = 0.5
         configfile.write_text(yaml.safe_dump(config))
+        # plain takes the common items as ancient(): not rebuilt (summarise_silly checks them)
         assert planned_rules(work, configfile, targets) == {"derive_rules", "generate_rule_set"}

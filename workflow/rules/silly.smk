@@ -3,9 +3,11 @@
 # results/silly/
 #   rules.yaml, rules.stats.json        the rules (a config file, or LLM-derived as r1..rN) + provenance
 #   items.parquet, items.stats.json     the MMLU items every arm rewrites; contamination check counts
-#   sets/{arm}.jsonl                    SFT set per arm (+ .failures.jsonl for rules, + .stats.json)
+#   sets/generated/{arm}.jsonl          rule and neutral rewrites (+ sets/{arm}.failures.jsonl, .stats.json)
+#   sets/common_items.json              items every arm rewrote; per-arm counts (min_kept_share gate)
+#   sets/{arm}.jsonl                    SFT set per arm, all on the common items (+ plain/mixed .stats.json)
 #   deltas.parquet, deltas.csv          per model, arm, subject | category | all, seed: delta, CI, p, q
-#   consistency.csv                     share of the variance of subject deltas: subject vs rule
+#   consistency.csv                     shared subject effect of the rules, against independent plain halves
 #   figures/{model}/                    delta_heatmap, category_bars, rule_correlation
 # results/runs/silly/{model}/{arm}_s{seed}/, base_s0/   adapters and mmlu.parquet (train, evaluate)
 #
@@ -20,6 +22,7 @@ SILLY_DIR = silly_plan.SILLY_DIR
 SILLY_SETS = silly_plan.SETS
 SILLY_FIG = f"{SILLY_DIR}/figures/{{model}}"
 SILLY_RULE_IDS = sftlab.silly.rules.rule_ids(SILLY["rules"])
+SILLY_GENERATED = SILLY_RULE_IDS + [b for b in SILLY["baselines"] if b == "neutral"]
 SILLY_ARMS = sftlab.silly.rules.study_arms(SILLY)
 SILLY_RUNS = silly_plan.runs(SILLY, SILLY_ARMS)
 # What decides an LLM answer (model, output parameters): the params of LLM jobs, so tuning the
@@ -83,7 +86,7 @@ rule generate_rule_set:
         unpack(lambda wildcards: silly_plan.rules_input(SILLY, wildcards.arm)),
         table=f"{SILLY_DIR}/items.parquet",
     output:
-        set=f"{SILLY_SETS}/{{arm}}.jsonl",
+        set=f"{SILLY_SETS}/generated/{{arm}}.jsonl",
         failures=f"{SILLY_SETS}/{{arm}}.failures.jsonl",
         stats=f"{SILLY_SETS}/{{arm}}.stats.json",
     log:
@@ -103,9 +106,45 @@ rule generate_rule_set:
         "../scripts/generate_rule_set.py"
 
 
+rule select_common_items:
+    input:
+        table=f"{SILLY_DIR}/items.parquet",
+        sets=expand(f"{SILLY_SETS}/generated/{{arm}}.jsonl", arm=SILLY_GENERATED),
+    output:
+        common=f"{SILLY_SETS}/common_items.json",
+    log:
+        "logs/select_common_items.log",
+    conda:
+        "../../envs/cpu.yaml"
+    params:
+        arms=SILLY_GENERATED,
+        min_kept_share=SILLY["min_kept_share"],
+    script:
+        "../scripts/select_common_items.py"
+
+
+# The common items reach each arm as ancient(): a re-generated rule re-runs only its own branch.
+# When that changes which items survive, summarise_silly stops and names the arms to re-run.
+rule keep_common_items:
+    input:
+        set=f"{SILLY_SETS}/generated/{{arm}}.jsonl",
+        common=ancient(f"{SILLY_SETS}/common_items.json"),
+    output:
+        set=f"{SILLY_SETS}/{{arm}}.jsonl",
+    log:
+        "logs/keep_common_items/{arm}.log",
+    wildcard_constraints:
+        arm="|".join(SILLY_GENERATED),
+    conda:
+        "../../envs/cpu.yaml"
+    script:
+        "../scripts/keep_common_items.py"
+
+
 rule build_plain_set:
     input:
         table=f"{SILLY_DIR}/items.parquet",
+        common=ancient(f"{SILLY_SETS}/common_items.json"),
     output:
         set=f"{SILLY_SETS}/plain.jsonl",
         stats=f"{SILLY_SETS}/plain.stats.json",
@@ -121,7 +160,7 @@ rule build_plain_set:
 
 rule build_mixed_set:
     input:
-        table=f"{SILLY_DIR}/items.parquet",
+        common=ancient(f"{SILLY_SETS}/common_items.json"),
         sets=expand(f"{SILLY_SETS}/{{arm}}.jsonl", arm=SILLY_RULE_IDS),
     output:
         set=f"{SILLY_SETS}/mixed.jsonl",
@@ -140,6 +179,8 @@ rule summarise_silly:
     input:
         runs=[silly_plan.run_path(run) for run in SILLY_RUNS],
         rules=f"{SILLY_DIR}/rules.yaml",
+        sets=expand(f"{SILLY_SETS}/{{arm}}.jsonl", arm=SILLY_ARMS),
+        common=f"{SILLY_SETS}/common_items.json",
     output:
         deltas=f"{SILLY_DIR}/deltas.parquet",
         csv=f"{SILLY_DIR}/deltas.csv",
@@ -158,6 +199,7 @@ rule summarise_silly:
         "../../envs/llm.yaml"
     params:
         runs=SILLY_RUNS,
+        arms=SILLY_ARMS,
         rule_arms=SILLY_RULE_IDS,
         summary=SILLY["summary"],
     script:
@@ -210,6 +252,7 @@ rule plot_silly_categories:
 rule plot_silly_correlation:
     input:
         deltas=f"{SILLY_DIR}/deltas.parquet",
+        consistency=f"{SILLY_DIR}/consistency.csv",
     output:
         figure=report(
             f"{SILLY_FIG}/rule_correlation.{FIG_FORMAT}",

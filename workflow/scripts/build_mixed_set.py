@@ -1,18 +1,16 @@
 """build_mixed_set: every rule at once, one rule per item (chosen by a hash of the item id).
 
-Inputs:  items  results/silly/items.parquet
-         sets   results/silly/sets/{rule}.jsonl of every rule
-Outputs: set    results/silly/sets/mixed.jsonl
-         stats  results/silly/sets/mixed.stats.json (examples per rule)
+Inputs:  common  results/silly/sets/common_items.json (the items kept in every arm)
+         sets    results/silly/sets/{rule}.jsonl of every rule
+Outputs: set     results/silly/sets/mixed.jsonl
+         stats   results/silly/sets/mixed.stats.json (examples per rule)
 Params:  rules (the rule ids, in the order of the `sets` input)
 """
 
 import logging
 from collections import Counter
 
-import polars as pl
-
-from sftlab.io import provenance, read_jsonl, write_json, write_jsonl
+from sftlab.io import provenance, read_json, read_jsonl, write_json, write_jsonl
 from sftlab.logs import setup_logging
 from sftlab.silly.baselines import mixed_examples
 
@@ -25,7 +23,7 @@ def main(snakemake) -> None:
     sets = {
         rule: read_jsonl(path) for rule, path in zip(rule_ids, snakemake.input.sets, strict=True)
     }
-    item_ids = pl.read_parquet(snakemake.input.table)["item_id"].to_list()
+    item_ids = read_json(snakemake.input.common)["kept_items"]
     examples = mixed_examples(sets, item_ids)
     per_rule = Counter(example["rule_id"] for example in examples)
     log.info("mixed: %d examples of %d items; per rule %s", len(examples), len(item_ids), per_rule)

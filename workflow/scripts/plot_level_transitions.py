@@ -1,4 +1,4 @@
-"""Figure: how the memory levels of the same facts move from one model to another.
+"""Figure: how the memory levels of the same training facts move from one model to another.
 
 Inputs: levels of models a and b. Output: the figure (counts and row shares, level under a x under
 b).

@@ -2,18 +2,22 @@
 
 Inputs:  runs         results/runs/silly/{model}/{arm}_s{seed}/mmlu.parquet (+ plain, base_s0)
          rules        results/silly/rules.yaml (rule names and origins)
+         sets, common results/silly/sets/{arm}.jsonl of every arm, sets/common_items.json: every
+                      arm must have trained on the common items (checked)
 Outputs: deltas       results/silly/deltas.parquet and .csv (sftlab.silly.summary.DELTA_SCHEMA)
-         consistency  results/silly/consistency.csv (variance of subject deltas: subject vs rule)
+         consistency  results/silly/consistency.csv (shared subject effect of the rules, p)
          html         results/silly/deltas.html (the tables of both, for the report)
-Params:  runs (model, arm, seed of each input, in order), rule_arms, summary (bootstrap settings)
+Params:  runs (model, arm, seed of each input, in order), arms (order of `sets`), rule_arms,
+         summary (bootstrap settings)
 """
 
 import logging
 
 import polars as pl
 
-from sftlab.io import atomic_path, write_parquet
+from sftlab.io import atomic_path, read_json, read_jsonl, write_parquet
 from sftlab.logs import setup_logging
+from sftlab.silly.align import check_same_items
 from sftlab.silly.prompts import NEUTRAL_RULE
 from sftlab.silly.rules import load_rule_set
 from sftlab.silly.summary import consistency, report_sections, summarise
@@ -26,6 +30,11 @@ def main(snakemake) -> None:
     setup_logging(snakemake.log[0])
     settings = snakemake.params.summary
     log.info("summary settings: %s", settings)
+    item_ids = {
+        arm: [row["item_id"] for row in read_jsonl(path)]
+        for arm, path in zip(snakemake.params.arms, snakemake.input.sets, strict=True)
+    }
+    check_same_items(item_ids, read_json(snakemake.input.common)["kept_items"])
     frames = [
         pl.read_parquet(path, columns=["item_id", "subject", "category", "correct"]).with_columns(
             pl.lit(run["model"]).alias("model"),
@@ -35,23 +44,25 @@ def main(snakemake) -> None:
         for path, run in zip(snakemake.input.runs, snakemake.params.runs, strict=True)
     ]
     rules = {
-        r.id: {"name": r.name, "origin": r.origin}
+        r.id: {"name": r.name, "label": r.label, "origin": r.origin}
         for r in load_rule_set(snakemake.input.rules).rules
     }
-    rules["neutral"] = {"name": NEUTRAL_RULE["name"], "origin": "control"}
-    rules["mixed"] = {"name": "All rules mixed", "origin": "control"}
+    rules["neutral"] = {"name": NEUTRAL_RULE["name"], "label": "neutral", "origin": "control"}
+    rules["mixed"] = {"name": "All rules mixed", "label": "mixed", "origin": "control"}
     deltas = summarise(
         pl.concat(frames), rules, n_boot=settings["bootstrap"], seed=settings["seed"],
         alpha=settings["alpha"],
     )  # fmt: skip
-    shares = consistency(deltas, snakemake.params.rule_arms)
+    shares = consistency(
+        deltas, snakemake.params.rule_arms, seed=settings["seed"], alpha=settings["alpha"]
+    )
     overall = deltas.filter((pl.col("level") == "all") & pl.col("seed").is_null())
     for row in overall.iter_rows(named=True):
         log.info(
             "%s %s: delta %+.4f [%+.4f, %+.4f] p=%.3g", row["model"], row["arm"], row["delta"],
             row["ci_low"], row["ci_high"], row["p"],
         )  # fmt: skip
-    log.info("variance shares: %s", shares.to_dicts())
+    log.info("consistency: %s", shares.to_dicts())
     write_parquet(snakemake.output.deltas, deltas)
     with atomic_path(snakemake.output.csv) as tmp:
         deltas.write_csv(tmp)

@@ -2,10 +2,11 @@
 
 Prompt: "The following are multiple choice questions (with answers) about {subject}.\n\n", then the
 first k `dev` items of the subject, each "{question}\nA. ..\nB. ..\nC. ..\nD. ..\nAnswer: {letter}",
-separated by "\n\n", then the test item ending in "Answer:". Scoring: log-likelihood of " A".." D",
-argmax, accuracy. Continuation tokens are taken as the harness does: tokenize(context +
-continuation) minus the tokens of tokenize(context). With a chat template the description is the
-system message and few-shot exemplars are user/assistant turns (the harness's fewshot_as_multiturn).
+separated by "\n\n", then the test item ending in "Answer:". Scoring: log-likelihood of " A".." D"
+(with a chat template "A".."D", see `answer_text`), argmax, accuracy. Continuation tokens are taken
+as the harness does: tokenize(context + continuation) minus the tokens of tokenize(context). With a
+chat template the description is the system message and few-shot exemplars are user/assistant turns
+(the harness's fewshot_as_multiturn).
 
 Shared-prefix reuse: the longest token prefix common to a subject's contexts (description and
 exemplars) is computed once per subject. The boundary is found on the tokens of each *whole*
@@ -38,6 +39,18 @@ class MCSettings:
     batch_size: int = 16  # rows (contexts) per forward pass
     fewshot_split: str = "dev"  # exemplars: the first k items of this split, in file order
     eval_split: str = "test"
+
+
+def answer_text(letter: str, chat: bool) -> str:
+    """The answer as fine-tuning trains it and evaluation scores it.
+
+    Plain text: " A" after "Answer:", as the harness scores it. With a chat template the context
+    ends with the assistant's generation prompt (Llama 3: "<|start_header_id|>assistant
+    <|end_header_id|>\n\n") and a fine-tuned answer starts the assistant turn with "A": " A" would
+    be another token, one that fine-tuning never trains. sftlab.silly.generate writes its
+    completions with this function, so the trained and the scored tokens are the same.
+    """
+    return letter if chat else f" {letter}"
 
 
 def describe_subject(subject: str) -> str:
@@ -101,7 +114,9 @@ def evaluate_mc(model, tokenizer, items: pl.DataFrame, settings: MCSettings = MC
     chat = tokenizer if settings.chat_template else None
     special = not settings.chat_template  # a rendered chat template already carries BOS
     contexts = [build_context(r, shots.get(r["subject"], []), chat) for r in rows]
-    ctx_ids, cont_ids = encode_requests(tokenizer, contexts, add_special_tokens=special)
+    ctx_ids, cont_ids = encode_requests(
+        tokenizer, contexts, add_special_tokens=special, chat=settings.chat_template
+    )
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     progress = Progress(len(rows), "mmlu scoring", unit="items", logger=log)
     scores: list[list[float]] = [[] for _ in rows]
@@ -140,14 +155,19 @@ def evaluate_mc(model, tokenizer, items: pl.DataFrame, settings: MCSettings = MC
     )
 
 
-def encode_requests(tokenizer, contexts: list[str], add_special_tokens: bool = True):
-    """(context ids, continuation ids per letter) exactly as the harness's `_encode_pair`."""
+def encode_requests(
+    tokenizer, contexts: list[str], add_special_tokens: bool = True, chat: bool = False
+):
+    """(context ids, continuation ids per letter) exactly as the harness's `_encode_pair`; the
+    continuation is `answer_text(letter, chat)`."""
     ctx_ids, cont_ids = [], []
     for context in contexts:
         ctx = tokenizer(context, add_special_tokens=add_special_tokens)["input_ids"]
         conts = []
         for letter in LETTERS:
-            whole = tokenizer(context + f" {letter}", add_special_tokens=add_special_tokens)
+            whole = tokenizer(
+                context + answer_text(letter, chat), add_special_tokens=add_special_tokens
+            )
             conts.append(whole["input_ids"][len(ctx) :])
         ctx_ids.append(ctx)
         cont_ids.append(conts)

@@ -205,11 +205,23 @@ def level_distribution(counts: pl.DataFrame) -> Figure:
 
 
 def level_transitions(
-    levels_a: pl.DataFrame, levels_b: pl.DataFrame, a: str, b: str, n_levels: int
+    levels_a: pl.DataFrame,
+    levels_b: pl.DataFrame,
+    a: str,
+    b: str,
+    n_levels: int,
+    subset: str = "train",
 ) -> Figure:
-    """Counts of shared facts by (level under model a, level under model b); colour = row share."""
-    joined = levels_a.select("fact_id", pl.col("level").alias("a")).join(
-        levels_b.select("fact_id", pl.col("level").alias("b")), on="fact_id"
+    """Counts of shared facts by (level under model a, level under model b); colour = row share.
+
+    Only the facts of `subset` (levels.parquet's column; "train": the SFT pool, as the paper's
+    Fig. 4), so the transitions describe the facts fine-tuning draws from, not the test facts.
+    """
+    parts = [lv.filter(pl.col("subset") == subset) for lv in (levels_a, levels_b)]
+    joined = (
+        parts[0]
+        .select("fact_id", pl.col("level").alias("a"))
+        .join(parts[1].select("fact_id", pl.col("level").alias("b")), on="fact_id")
     )
     counts = np.zeros((n_levels, n_levels))
     for la, lb in joined.select("a", "b").iter_rows():
@@ -235,7 +247,9 @@ def level_transitions(
     ax.set_xlabel(f"memory level under {b}")
     ax.set_ylabel(f"memory level under {a}")
     stay = np.trace(counts) / max(counts.sum(), 1)
-    ax.set_title(f"{a} -> {b}: {int(counts.sum())} facts, {100 * stay:.0f}% same level", fontsize=9)
+    ax.set_title(
+        f"{a} -> {b}: {int(counts.sum())} {subset} facts, {100 * stay:.0f}% same level", fontsize=9
+    )
     return fig
 
 

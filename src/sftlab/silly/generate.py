@@ -4,11 +4,12 @@ generators.
 Example format (decided here, documented in the README): the prompt is the item exactly as the
 zero-shot MMLU evaluation shows it (subject line, question, "A. .." lines, "Answer:"), and the
 completion is " {letter}" followed by a newline and the rule-styled explanation. With `chat`
-(evaluate.mc.chat_template) the same text comes as chat messages, as evaluate_mc renders them.
-Evaluation scores " A".." D" right after "Answer:", so the letter comes first and every arm trains
-the same answer token; only what follows it differs between arms (nothing for `plain`, a style-free
-explanation for `neutral`). The question and its choices are never rewritten, so all arms share the
-same items and the MMLU test format.
+(evaluate.mc.chat_template) the same text comes as chat messages, as evaluate_mc renders them, and
+the assistant turn starts with "{letter}". Evaluation scores `evaluate.mc.answer_text` (" A" after
+"Answer:", "A" after a chat generation prompt), so the letter comes first as the very tokens scored,
+and every arm trains the same answer token; only what follows it differs between arms (nothing for
+`plain`, a style-free explanation for `neutral`). The question and its choices are never rewritten,
+so all arms share the same items and the MMLU test format.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any, Literal
 import polars as pl
 from pydantic import BaseModel, Field
 
-from sftlab.evaluate.mc import LETTERS, describe_subject, format_question
+from sftlab.evaluate.mc import LETTERS, answer_text, describe_subject, format_question
 from sftlab.io import stable_id
 from sftlab.llm import check_failure_rate
 from sftlab.silly import prompts
@@ -59,9 +60,9 @@ def make_example(
             {"role": "system", "content": describe(item).strip()},
             {"role": "user", "content": question},
         ]
-        completion: Any = [{"role": "assistant", "content": letter + tail}]
+        completion: Any = [{"role": "assistant", "content": answer_text(letter, chat) + tail}]
     else:
-        prompt, completion = describe(item) + question, f" {letter}{tail}"
+        prompt, completion = describe(item) + question, answer_text(letter, chat) + tail
     return {
         "prompt": prompt,
         "completion": completion,
@@ -192,19 +193,50 @@ def rewrite_conversation(rule: dict[str, Any], item: dict[str, Any]) -> list[dic
     ]
 
 
+def reask_conversation(
+    rule: dict[str, Any], item: dict[str, Any], reply: str, given: str
+) -> list[dict[str, str]]:
+    """The rewrite conversation, the reply with a wrong letter, and the gold letter restated."""
+    answer = int(item["answer"])
+    user = prompts.REASK_USER.format(
+        given=given, letter=LETTERS[answer], answer=item["choices"][answer]
+    )
+    return [
+        *rewrite_conversation(rule, item),
+        {"role": "assistant", "content": reply},
+        {"role": "user", "content": user},
+    ]
+
+
 def llm_examples(
     client, rule: dict[str, Any], items: list[dict[str, Any]], chat: bool = False
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, int]]:
-    """(examples, failures, counts). An answer whose letter differs from the gold one is rejected.
+    """(examples, failures, counts). An answer whose letter differs from the gold one is re-asked
+    once with the gold letter restated (counted: `reasked`, `reask_fixed`); a letter still wrong
+    is rejected (`wrong_answer`). Rejected items are dropped from every arm later
+    (`sftlab.silly.align`).
 
-    Raises sftlab.llm.LLMError when more calls failed than the client's max_failure_rate; rejected
-    wrong answers are counted apart (the model answered, but contradicted the gold letter).
+    Raises sftlab.llm.LLMError when more calls failed than the client's max_failure_rate.
     """
     conversations = [rewrite_conversation(rule, item) for item in items]
     results = client.run_json(conversations, Rewrite, label=f"rewrite {rule['id']}")
     check_failure_rate(results, client.settings.max_failure_rate)
+    wrong = [
+        k
+        for k, (item, r) in enumerate(zip(items, results, strict=True))
+        if r.ok and r.value.answer_letter != LETTERS[int(item["answer"])]
+    ]
+    if wrong:
+        reasks = [
+            reask_conversation(rule, items[k], results[k].text, results[k].value.answer_letter)
+            for k in wrong
+        ]
+        second = client.run_json(reasks, Rewrite, label=f"re-ask {rule['id']}")
+        for k, result in zip(wrong, second, strict=True):
+            if result.ok:  # a failed re-ask keeps the first answer, rejected below
+                results[k] = result
     examples, failures = [], []
-    counts = {"requested": len(items), "llm_failed": 0, "wrong_answer": 0}
+    counts = {"requested": len(items), "llm_failed": 0, "reasked": len(wrong), "wrong_answer": 0}
     for item, result in zip(items, results, strict=True):
         gold = LETTERS[int(item["answer"])]
         if not result.ok:
@@ -235,6 +267,7 @@ def llm_examples(
                     cached=result.cached,
                 )
             )
+    counts["reask_fixed"] = counts["reasked"] - counts["wrong_answer"]
     counts["kept"] = len(examples)
     return examples, failures, counts
 

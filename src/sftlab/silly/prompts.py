@@ -7,7 +7,12 @@ a new text is asked afresh, and the version tells old outputs from new ones.
 
 from __future__ import annotations
 
-VERSIONS = {"analysis": "analysis-v1", "consolidation": "consolidation-v1", "rewrite": "rewrite-v1"}
+VERSIONS = {
+    "analysis": "analysis-v1",
+    "consolidation": "consolidation-v2",
+    "rewrite": "rewrite-v1",
+    "reask": "reask-v1",
+}
 
 # The paper analysed Ruozhiba questions "from the perspectives of education, psychology and
 # cognitive science"; one analysis prompt per lens and batch.
@@ -59,8 +64,10 @@ exam question, and return exactly {n} distinct rules. Keep the example ids of th
 Candidates:
 {candidates}
 
-Reply with JSON: {{"rules": [{{"name": str, "definition": str, "how_to_apply": str,
-"example_ids": [str, ...]}}, ...]}} with exactly {n} rules."""
+Give each rule a short_name of one or two words (at most 24 characters) for table headings.
+
+Reply with JSON: {{"rules": [{{"name": str, "short_name": str, "definition": str,
+"how_to_apply": str, "example_ids": [str, ...]}}, ...]}} with exactly {n} rules."""
 
 REWRITE_SYSTEM = (
     "You write training examples for a language model. Given a multiple-choice question, its "
@@ -80,6 +87,14 @@ Correct answer: {letter}. {answer}
 
 Write an explanation of 2-4 sentences, in the style above, that justifies the correct answer. Then
 repeat the letter of the correct answer.
+
+Reply with JSON: {{"explanation": str, "answer_letter": "A" | "B" | "C" | "D"}}"""
+
+# Sent once, in the same conversation, after an answer whose letter is not the gold one.
+REASK_USER = """Your answer_letter was {given}, but the correct answer is {letter}. {answer}
+
+Rewrite the explanation so that it justifies {letter}, in the same style, and set answer_letter to
+{letter}.
 
 Reply with JSON: {{"explanation": str, "answer_letter": "A" | "B" | "C" | "D"}}"""
 

@@ -1,8 +1,8 @@
 """Explanatory rules: the versioned rules file, LLM derivation from Ruozhiba, and the study's arms.
 
 The workflow's arms must be known when Snakemake parses the Snakefile, before any rule has run, so:
-a rules file contributes its own ids; LLM-derived rules are named r1..rN whatever the LLM calls
-them.
+a rules file contributes its own ids; LLM-derived rules get ids r1..rN whatever the LLM calls
+them, and carry the short name the consolidation gives them as their label in tables and figures.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ BASELINES = ("plain", "neutral")  # plain: letter only; neutral: letter + a styl
 MIXED = "mixed"
 RESERVED = (*BASELINES, MIXED, "base")  # arm names a rule id may not take
 SLUG = r"^[a-z][a-z0-9]*$"  # also a valid {arm} wildcard (common.smk's constraint)
+SHORT_NAME_MAX = 24  # characters: fits a heat-map column label at 45 degrees
 
 
 class Rule(BaseModel):
@@ -30,12 +31,19 @@ class Rule(BaseModel):
 
     id: str = Field(pattern=SLUG, description="The {arm} wildcard.")
     name: str = Field(min_length=1)
+    short_name: str = Field(
+        default="", max_length=SHORT_NAME_MAX, description="Label in tables and figures (else id)."
+    )
     definition: str = Field(min_length=1)
     how_to_apply: str = Field(min_length=1)
     origin: Literal["paper-name", "sftlab", "llm", "control"]
     example_ids: list[str] = Field(default_factory=list)
     examples: list[str] = Field(default_factory=list)
     framings: list[str] = Field(default_factory=list, description="Template generator framings.")
+
+    @property
+    def label(self) -> str:
+        return self.short_name or self.id
 
 
 class RuleSet(BaseModel):
@@ -88,9 +96,13 @@ class Analysis(BaseModel):
     candidates: list[Candidate] = Field(min_length=1)
 
 
+class ConsolidatedRule(Candidate):
+    short_name: str = Field(min_length=1, max_length=SHORT_NAME_MAX)
+
+
 def consolidation_schema(n: int) -> type[BaseModel]:
     class Consolidation(BaseModel):
-        rules: list[Candidate] = Field(min_length=n, max_length=n)
+        rules: list[ConsolidatedRule] = Field(min_length=n, max_length=n)
 
     return Consolidation
 
@@ -161,6 +173,7 @@ def derive_rules(client, rows: list[dict[str, Any]], settings: dict[str, Any]) -
             id=f"r{i}",
             origin="llm",
             name=rule.name,
+            short_name=rule.short_name,
             definition=rule.definition,
             how_to_apply=rule.how_to_apply,
             example_ids=[e for e in rule.example_ids if e in known_ids],

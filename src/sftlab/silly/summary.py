@@ -1,14 +1,16 @@
-"""Per-subject accuracy deltas of every arm against the plain baseline, with paired statistics.
+"""Per-subject accuracy deltas of every arm against the plain baseline, with seed-aware statistics.
 
 Input: one tidy table of per-item evaluations (model, arm, seed, item_id, subject, category,
 correct), where arm `plain` is the baseline and arm `base` (the model before fine-tuning) is
-reported for reference. Each arm's seed s is paired with plain's seed s, item by item (the same test
-items in every run).
+reported for reference. Every run is evaluated on the same test items.
 
-Output rows, per model, arm and group (level subject | category | all) and per seed plus one row
-averaged over the seeds (seed null): accuracies, delta (arm - plain, a fraction), percentile
-bootstrap CI over items, McNemar exact and mid-p. q: Benjamini-Hochberg over every subject x arm
-cell of a model (seed-averaged rows; exact p); `significant` is q < alpha.
+Output rows, per model, arm and group (level subject | category | all): one row averaged over the
+seeds (seed null), all of the arm's seeds against all of plain's: accuracies, delta (a fraction),
+a two-stage bootstrap CI over seeds and items, and p of `stats.delta_test` (`test` names it,
+`seed_variance` says whether it accounts for seeds); plus one diagnostic row per seed against
+plain's run of that seed. q: Benjamini-Hochberg over the seed-averaged subject x arm cells of a
+model; `significant` is q < alpha. delta_half_a/b are the deltas against two independent halves of
+plain, the input of `consistency`.
 """
 
 from __future__ import annotations
@@ -27,12 +29,14 @@ DELTA_SCHEMA = {
     "model": pl.String,
     "arm": pl.String,
     "rule_name": pl.String,
+    "label": pl.String,
     "origin": pl.String,
     "level": pl.String,
     "group": pl.String,
     "category": pl.String,
     "seed": pl.Int64,
     "n_seeds": pl.Int64,
+    "n_plain_seeds": pl.Int64,
     "n_items": pl.Int64,
     "acc_base": pl.Float64,
     "acc_plain": pl.Float64,
@@ -40,10 +44,11 @@ DELTA_SCHEMA = {
     "delta": pl.Float64,
     "ci_low": pl.Float64,
     "ci_high": pl.Float64,
-    "b": pl.Int64,
-    "c": pl.Int64,
     "p": pl.Float64,
-    "p_mid": pl.Float64,
+    "test": pl.String,
+    "seed_variance": pl.Boolean,
+    "delta_half_a": pl.Float64,
+    "delta_half_b": pl.Float64,
     "q": pl.Float64,
     "significant": pl.Boolean,
 }
@@ -75,20 +80,42 @@ def _groups(wide: pl.DataFrame) -> list[tuple[str, str, str, np.ndarray]]:
     return out
 
 
-def _row(base_m: np.ndarray, arm_m: np.ndarray, n_boot: int, seed: int) -> dict[str, Any]:
-    ci = stats.paired_bootstrap_ci(base_m, arm_m, n_boot=n_boot, seed=seed)
-    test = stats.mcnemar(base_m, arm_m)
+def _halves(plain: np.ndarray, mask: np.ndarray) -> tuple[tuple, tuple]:
+    """Two independent halves of the baseline as (plain rows, item mask) pairs.
+
+    Disjoint plain seeds (even and odd positions) when there are two or more, else the group's
+    items split alternately; see `stats.rule_consistency` for why the halves must be independent.
+    """
+    if plain.shape[0] >= 2:
+        return (plain[0::2], mask), (plain[1::2], mask)
+    positions = np.flatnonzero(mask)
+    first, second = np.zeros_like(mask), np.zeros_like(mask)
+    first[positions[0::2]], second[positions[1::2]] = True, True
+    return (plain, first), (plain, second)
+
+
+def _row(
+    plain: np.ndarray, arm: np.ndarray, mask: np.ndarray, n_boot: int, seed: int
+) -> dict[str, Any]:
+    ci = stats.two_stage_bootstrap_ci(plain[:, mask], arm[:, mask], n_boot=n_boot, seed=seed)
+    test = stats.delta_test(plain[:, mask], arm[:, mask], seed=seed)
+    half_a, half_b = (
+        float(arm[:, m].mean() - rows[:, m].mean()) for rows, m in _halves(plain, mask)
+    )
     return {
-        "n_items": base_m.shape[1],
-        "acc_plain": float(base_m.mean()),
-        "acc_arm": float(arm_m.mean()),
+        "n_seeds": arm.shape[0],
+        "n_plain_seeds": plain.shape[0],
+        "n_items": int(mask.sum()),
+        "acc_plain": float(plain[:, mask].mean()),
+        "acc_arm": float(arm[:, mask].mean()),
         "delta": ci.estimate,
         "ci_low": ci.low,
         "ci_high": ci.high,
-        "b": test.b,
-        "c": test.c,
-        "p": test.p_exact,
-        "p_mid": test.p_mid,
+        "p": test.p,
+        "test": test.test,
+        "seed_variance": test.seed_variance,
+        "delta_half_a": half_a,
+        "delta_half_b": half_b,
     }
 
 
@@ -97,8 +124,11 @@ def summarise_model(
     rules: dict[str, dict[str, str]],
     n_boot: int = 2000,
     seed: int = 0,
+    per_seed: bool = True,
 ) -> list[dict[str, Any]]:
-    """Delta rows of one model (see the module docstring); `rules` maps arm -> name and origin."""
+    """Delta rows of one model (see the module docstring); `rules` maps arm -> name, label
+    (short name for tables and figures) and origin. per_seed False leaves out the diagnostic
+    per-seed rows (nothing else depends on them)."""
     wide = _wide(runs)
     arm_seeds: dict[str, list[int]] = {}
     for arm, s in runs.select("arm", "seed").unique().sort("arm", "seed").iter_rows():
@@ -106,30 +136,31 @@ def summarise_model(
     if BASELINE not in arm_seeds:
         raise ValueError("no runs of the plain baseline to compare with")
     base_col = f"{BASE_MODEL}:{arm_seeds[BASE_MODEL][0]}" if BASE_MODEL in arm_seeds else None
+    plain_seeds = arm_seeds[BASELINE]
+    plain_all = np.stack([wide[f"{BASELINE}:{s}"].to_numpy() for s in plain_seeds])
     rows = []
     for arm in (a for a in arm_seeds if a not in (BASELINE, BASE_MODEL)):
-        seeds = [s for s in arm_seeds[arm] if s in arm_seeds[BASELINE]]
-        if not seeds:
-            raise ValueError(f"arm {arm}: no seed in common with plain ({arm_seeds[BASELINE]})")
         meta = rules.get(arm, {})
-        plain_all = np.stack([wide[f"{BASELINE}:{s}"].to_numpy() for s in seeds])
-        arm_all = np.stack([wide[f"{arm}:{s}"].to_numpy() for s in seeds])
+        arm_all = np.stack([wide[f"{arm}:{s}"].to_numpy() for s in arm_seeds[arm]])
         for level, group, category, mask in _groups(wide):
             acc_base = float(wide[base_col].to_numpy()[mask].mean()) if base_col else None
             common = {
                 "arm": arm,
                 "rule_name": meta.get("name", arm),
+                "label": meta.get("label", arm),
                 "origin": meta.get("origin", "control"),
                 "level": level,
                 "group": group,
                 "category": category,
                 "acc_base": acc_base,
             }
-            for i, s in enumerate(seeds):
-                one = _row(plain_all[i : i + 1, mask], arm_all[i : i + 1, mask], n_boot, seed)
-                rows.append({**common, "seed": s, "n_seeds": 1, **one})
-            mean = _row(plain_all[:, mask], arm_all[:, mask], n_boot, seed)
-            rows.append({**common, "seed": None, "n_seeds": len(seeds), **mean})
+            # per-seed rows are diagnostics (the seed's run against plain's run of that seed)
+            for i, s in enumerate(arm_seeds[arm] if per_seed else []):
+                if s in plain_seeds:
+                    j = plain_seeds.index(s)
+                    one = _row(plain_all[j : j + 1], arm_all[i : i + 1], mask, n_boot, seed)
+                    rows.append({**common, "seed": s, **one})
+            rows.append({**common, "seed": None, **_row(plain_all, arm_all, mask, n_boot, seed)})
     return rows
 
 
@@ -139,11 +170,12 @@ def summarise(
     n_boot: int = 2000,
     seed: int = 0,
     alpha: float = 0.05,
+    per_seed: bool = True,
 ) -> pl.DataFrame:
     """The deltas table of every model, with BH q-values per model (DELTA_SCHEMA columns)."""
     frames = []
     for (model,), part in runs.group_by("model", maintain_order=True):
-        rows = summarise_model(part, rules, n_boot=n_boot, seed=seed)
+        rows = summarise_model(part, rules, n_boot=n_boot, seed=seed, per_seed=per_seed)
         frame = pl.DataFrame(rows).with_columns(pl.lit(model).alias("model"))
         family = (pl.col("level") == "subject") & pl.col("seed").is_null()
         p = frame.filter(family)["p"].to_numpy()
@@ -160,56 +192,91 @@ def summarise(
     )
 
 
-def consistency(deltas: pl.DataFrame, rule_arms: list[str]) -> pl.DataFrame:
-    """Per model, the shares of the variance of per-subject deltas explained by subject and by rule.
+CONSISTENCY_SCHEMA = {
+    "model": pl.String,
+    "n_subjects": pl.Int64,
+    "n_rules": pl.Int64,
+    "halves": pl.String,
+    "consistency": pl.Float64,
+    "p": pl.Float64,
+    "significant": pl.Boolean,
+}
 
-    Seed-averaged subject deltas of the rule arms only (baselines excluded); subjects missing a rule
-    are left out so the table is complete.
+
+def consistency_inputs(deltas: pl.DataFrame, model: str, rule_arms: list[str]):
+    """(arms, subjects, half_a, half_b): tables of a model's seed-averaged subject deltas against
+    the two halves of plain.
+
+    Subjects missing a rule are left out, so the tables are complete.
+    """
+    cells = deltas.filter(
+        (pl.col("model") == model)
+        & (pl.col("level") == "subject")
+        & pl.col("seed").is_null()
+        & pl.col("arm").is_in(rule_arms)
+    )
+    arms = [a for a in rule_arms if a in set(cells["arm"])]
+    tables = [
+        cells.pivot(on="arm", index="group", values=column).drop_nulls().sort("group")
+        for column in ("delta_half_a", "delta_half_b")
+    ]
+    subjects = tables[0]["group"].to_list()
+    return arms, subjects, *(t.select(arms).to_numpy() for t in tables)
+
+
+def consistency(
+    deltas: pl.DataFrame,
+    rule_arms: list[str],
+    n_perm: int = 999,
+    seed: int = 0,
+    alpha: float = 0.05,
+) -> pl.DataFrame:
+    """Per model, whether the rules share a subject effect (`stats.rule_consistency`).
+
+    Rule arms only (baselines and controls excluded). `halves` says how the baseline was split:
+    plain seeds (two or more) or items (one seed: a seed-level shift of plain is then shared by
+    both halves and can still look like consistency).
     """
     rows = []
-    cells = deltas.filter(
-        (pl.col("level") == "subject") & pl.col("seed").is_null() & pl.col("arm").is_in(rule_arms)
-    )
-    for (model,), part in cells.group_by("model", maintain_order=True):
-        table = part.pivot(on="arm", index="group", values="delta").drop_nulls().sort("group")
-        arms = [a for a in rule_arms if a in table.columns]
-        values = table.select(arms).to_numpy()
-        if values.shape[0] < 2 or values.shape[1] < 2:
+    for model in deltas["model"].unique(maintain_order=True).to_list():
+        arms, subjects, half_a, half_b = consistency_inputs(deltas, model, rule_arms)
+        if len(subjects) < 3 or len(arms) < 2:
             continue
-        shares = stats.variance_decomposition(values)
+        result = stats.rule_consistency(half_a, half_b, n_perm=n_perm, seed=seed)
+        plain_seeds = deltas.filter(pl.col("model") == model)["n_plain_seeds"].max()
         rows.append(
             {
                 "model": model,
-                "n_subjects": shares.n_subjects,
-                "n_rules": shares.n_rules,
-                "share_subject": shares.subject,
-                "share_rule": shares.rule,
-                "share_residual": shares.residual,
+                "n_subjects": len(subjects),
+                "n_rules": len(arms),
+                "halves": "plain seeds" if plain_seeds >= 2 else "items",
+                "consistency": result.statistic,
+                "p": result.p,
+                "significant": result.p < alpha,
             }
         )
-    schema = {
-        "model": pl.String,
-        "n_subjects": pl.Int64,
-        "n_rules": pl.Int64,
-        "share_subject": pl.Float64,
-        "share_rule": pl.Float64,
-        "share_residual": pl.Float64,
-    }
-    return pl.DataFrame(rows, schema=schema)
+    return pl.DataFrame(rows, schema=CONSISTENCY_SCHEMA)
 
 
 def report_sections(deltas: pl.DataFrame, shares: pl.DataFrame) -> list[tuple[str, pl.DataFrame]]:
-    """The deltas (mean of seeds) as report tables: overall, per category, per subject; shares."""
+    """Seed-averaged deltas as report tables (overall, per category, per subject); consistency."""
     columns = [
-        "model", "arm", "rule_name", "group", "n_seeds", "n_items", "acc_plain", "acc_arm",
-        "delta", "ci_low", "ci_high", "p", "q", "significant",
+        "model", "arm", "label", "rule_name", "group", "n_seeds", "n_plain_seeds", "n_items",
+        "acc_plain", "acc_arm", "delta", "ci_low", "ci_high", "p", "q", "significant", "test",
     ]  # fmt: skip
     pooled = deltas.filter(pl.col("seed").is_null()).sort("model", "arm", "group")
+    one_seed = pooled.height and not pooled["seed_variance"].all()
+    note = "; SEED VARIANCE NOT ESTIMATED (an arm has one seed)" if one_seed else ""
     sections = [
-        (f"Delta to {BASELINE}: {title} (mean of seeds, 95% paired bootstrap CI, McNemar p, BH q)",
+        (f"Delta to {BASELINE}: {title} (mean of seeds, 95% bootstrap CI over seeds and items, "
+         f"p of the named test, BH q{note})",
          pooled.filter(pl.col("level") == level).select(columns))
         for title, level in (("all subjects", "all"), ("per category", "category"),
                              ("per subject", "subject"))
     ]  # fmt: skip
-    sections.insert(1, ("Variance of the subject deltas explained by subject and rule", shares))
+    sections.insert(
+        1,
+        ("Consistency: shared subject effect of the rules against independent baseline halves "
+         "(0 when rules do nothing; permutation p)", shares),
+    )  # fmt: skip
     return sections
