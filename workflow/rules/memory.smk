@@ -236,6 +236,7 @@ rule summarise_memory:
         "../../envs/cpu.yaml"
     params:
         runs=MEMORY_RUNS,
+        levels=[str(level) for level in range(len(MEMORY["levels"]["bins"]))],
     script:
         "../scripts/summarise_memory.py"
 

@@ -2,8 +2,9 @@
 level).
 
 Inputs: evals (per-item evaluations, aligned with params.runs), testsets (the QA items of each run),
-reports (set sidecars, aligned with the trained runs). Outputs: summary (parquet, with a "macro" row
-per run: the unweighted mean over test levels), the same as CSV, the sets that were short of n
+reports (set sidecars, aligned with the trained runs); params: runs, levels (every memory level).
+Outputs: summary (parquet, with a "macro" row per run: the unweighted mean over test levels, which
+names the levels it covers and flags a missing one), the same as CSV, the sets that were short of n
 (those with no facts at all, whose runs were skipped, are left out of the summary), and html: the
 tables (mean over seeds) for the report.
 """
@@ -40,7 +41,7 @@ def main(smk) -> None:
                 "items": pl.read_parquet(items),
             }
         )
-    summary = summarise(runs)
+    summary = summarise(runs, smk.params.levels)  # the macro flags a level missing from a set
     short = sorted(
         {(r["model"], r["train_level"], r["n"], r["n_train"]) for r in runs if r["short"]} | skipped
     )
