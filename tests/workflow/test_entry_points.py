@@ -8,7 +8,8 @@ from workflow_helpers import parse_plan
 
 def plan(repo, *args: str) -> list[tuple[str, str]]:
     run = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--cores", "1", "--dry-run", *args],
+        # --forceall: the whole plan, whatever a previous run left in the checkout
+        [sys.executable, "-m", "snakemake", "--cores", "1", "--dry-run", "--forceall", *args],
         cwd=repo,
         capture_output=True,
         text=True,
