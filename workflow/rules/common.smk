@@ -7,7 +7,8 @@ import sftlab.readiness
 import sftlab.resources
 import sftlab.triggers
 
-REPO = Path(workflow.current_basedir.get_path_or_uri(True)).parents[1]  # from workflow/rules/
+# The repository root (this file is in workflow/rules/), under either entry point.
+REPO = Path(workflow.current_basedir.get_path_or_uri(True)).parents[1]
 sftlab.config.validate_config(config, REPO / "workflow/schemas/config.schema.yaml")
 sftlab.paths.resolve_repo_paths(config, REPO)
 # A fine-tune that cannot fit the GPUs it asks for fails before any job is queued.

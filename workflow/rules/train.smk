@@ -7,7 +7,8 @@
 # results/.ckpt/runs/...  checkpoints, outside the outputs so a killed job resumes from them
 RUN = "results/runs/{study}/{model}/{arm}_s{seed}"
 CKPT = "results/.ckpt/runs/{study}/{model}/{arm}_s{seed}"
-LAUNCH_CONFIG = sftlab.paths.repo_path("config/launch/fsdp.yaml", REPO)  # FSDP, gpus > 1
+# accelerate + FSDP, for models with gpus > 1 (read from the repository under any working folder)
+LAUNCH_CONFIG = sftlab.paths.repo_path("config/launch/fsdp.yaml", REPO)
 # Host memory and CPUs per GPU of a fine-tune (SLURM requests; a workstation ignores them): each
 # rank reads the fp32 weights into host memory (13B x 4 bytes = 52 GB) before FSDP shards them.
 MEM_MB_PER_GPU = 64000
