@@ -11,7 +11,6 @@ and cost of the silly study's calls (litellm's price table where it knows the mo
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import sys
@@ -161,14 +160,10 @@ def require(config: dict[str, Any], workdir: str | Path = ".") -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from sftlab.resolve import resolve
+    from sftlab.resolve import config_from_args
 
-    parser = argparse.ArgumentParser(prog="python -m sftlab.readiness")
-    parser.add_argument("--configfile", nargs="*", default=[], help="as snakemake --configfile")
-    parser.add_argument("--repo", default=".", help="repository root (default: current folder)")
-    args = parser.parse_args(argv)
     try:
-        config = resolve(args.configfile, args.repo)
+        config = config_from_args("python -m sftlab.readiness", argv)
     except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

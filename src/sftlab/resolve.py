@@ -19,6 +19,7 @@ import yaml
 
 from sftlab.config import ConfigError, deep_merge, study_train, validate_config
 from sftlab.costs import plan_cost
+from sftlab.paths import resolve_repo_paths
 from sftlab.resources import check_gpu_memory, estimate_training, model_size, training_jobs
 
 DEFAULT_CONFIG = "config/config.yaml"
@@ -26,12 +27,22 @@ SCHEMA = "workflow/schemas/config.schema.yaml"
 
 
 def resolve(configfiles: list[str | Path], repo: str | Path = ".") -> dict[str, Any]:
-    """The validated config of `snakemake --configfile <configfiles...>` run in `repo`."""
+    """The validated config of `snakemake --configfile <configfiles...>` run in `repo`, with its
+    data paths resolved as common.smk resolves them."""
     repo = Path(repo)
     config: dict[str, Any] = {}
     for path in [repo / DEFAULT_CONFIG, *map(Path, configfiles)]:
         config = deep_merge(config, yaml.safe_load(Path(path).read_text()) or {})
-    return validate_config(config, repo / SCHEMA)
+    return resolve_repo_paths(validate_config(config, repo / SCHEMA), repo)
+
+
+def config_from_args(prog: str, argv: list[str] | None) -> dict[str, Any]:
+    """The resolved config named by a command line of `--configfile ... [--repo DIR]`."""
+    parser = argparse.ArgumentParser(prog=prog)
+    parser.add_argument("--configfile", nargs="*", default=[], help="as snakemake --configfile")
+    parser.add_argument("--repo", default=".", help="repository root (default: current folder)")
+    args = parser.parse_args(argv)
+    return resolve(args.configfile, args.repo)
 
 
 def effective_train(config: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -72,12 +83,8 @@ class _PlainDumper(yaml.SafeDumper):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sftlab.config --resolve")
-    parser.add_argument("--configfile", nargs="*", default=[], help="as snakemake --configfile")
-    parser.add_argument("--repo", default=".", help="repository root (default: current folder)")
-    args = parser.parse_args(argv)
     try:
-        config = resolve(args.configfile, args.repo)
+        config = config_from_args("python -m sftlab.config --resolve", argv)
         check_gpu_memory(config)
     except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
