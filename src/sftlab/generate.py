@@ -1,66 +1,44 @@
-"""Batched text generation: length-sorted batches, left padding, early stop, stop strings.
+"""Batched text generation with sftlab's own decode loop: one prompt computation per prompt, rows
+that leave the batch as soon as they finish, and sampling that does not depend on other rows.
 
 Used by short-answer evaluation (greedy), memory probing (several samples per prompt) and the demo
-world's validity check.
-All `num_samples` continuations of a prompt are generated in the same batch (the prompt is
-repeated); rows finish independently at EOS or at a stop string, and a batch ends when every row
-has finished.
+world's validity check. Per batch of prompts (sorted by token length, longest first, left-padded):
+
+- each distinct prompt is prefilled once and its KV cache repeated for its `num_samples` rows,
+  as serving engines share one prompt computation across n samples;
+- rows decode step by step; a row that finishes (EOS, a stop string, `done` = stop-on-hit, the
+  token budget) leaves the batch and the KV cache at once, so compute follows the rows still
+  running (transformers' `generate` keeps finished rows decoding, padded, until the batch ends);
+- sampling draws one uniform number per row and step for the batch's full original shape, up front,
+  and picks a token by inverse CDF, so a row's samples depend on the seed, the batching and its own
+  tokens only, never on when other rows stop. Temperature, top-k and top-p are transformers' own
+  logits warpers (same semantics as `generate`); greedy is argmax and equals `generate`'s greedy
+  output token for token. The model's generation_config is not consulted: the arguments decide.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
-from transformers import PreTrainedModel, PreTrainedTokenizerBase, StoppingCriteria
-from transformers import set_seed as hf_set_seed
+from transformers import (
+    DynamicCache,
+    LogitsProcessorList,
+    PreTrainedModel,
+    PreTrainedTokenizerBase,
+    TemperatureLogitsWarper,
+    TopKLogitsWarper,
+    TopPLogitsWarper,
+)
 
 log = logging.getLogger(__name__)
 
-
-class RowStop(StoppingCriteria):
-    """Marks a row done once its generated text (after the prompt) contains a stop string, or once
-    `done(row, text)` says so (stop-on-hit); remembers why each row stopped.
-
-    Returns one flag per row, so transformers pads finished rows and stops when all are done.
-    """
-
-    def __init__(
-        self,
-        tokenizer: PreTrainedTokenizerBase,
-        stop: Sequence[str],
-        prompt_len: int,
-        done: Callable[[int, str], bool] | None = None,
-    ):
-        self.tokenizer = tokenizer
-        self.stop = [s for s in stop if s]
-        self.prompt_len = prompt_len
-        self.check = done
-        self.done: torch.Tensor | None = None
-        self.reason: dict[int, str] = {}
-
-    def __call__(self, input_ids: torch.LongTensor, scores, **kwargs) -> torch.BoolTensor:
-        if self.done is None:
-            self.done = torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
-        if not self.stop and self.check is None:
-            return self.done
-        rows = torch.nonzero(~self.done).flatten().tolist()
-        # one batched decode per step: per-row decode calls cost more than the tiny model's step
-        texts = self.tokenizer.batch_decode(
-            input_ids[rows, self.prompt_len :], skip_special_tokens=True
-        )
-        for row, text in zip(rows, texts, strict=True):
-            if any(s in text for s in self.stop):
-                self.reason[row] = "stop"
-            elif self.check is not None and self.check(row, text):
-                self.reason[row] = "hit"
-            else:
-                continue
-            self.done[row] = True
-        return self.done.clone()
+# Bumped whenever the loop's samples for the same seed change; part of the hf backend's identity
+# (the probe's shard key), so shards sampled by an older loop are never mixed with new ones.
+# 1: transformers `generate`; 2: this loop (shared prefill, rows leave the batch, inverse-CDF draws).
+DECODE_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -88,6 +66,33 @@ def generate(
     return [[c.text for c in row] for row in complete(model, tokenizer, prompts, **kwargs)]
 
 
+Picker = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+def token_picker(do_sample: bool, temperature: float, top_p: float, top_k: int | None) -> Picker:
+    """`pick(logits, uniforms)`: one token per row; argmax when not sampling, else the token whose
+    interval of the warped distribution's CDF holds the row's uniform number.
+    """
+    if not do_sample:
+        return lambda logits, _: logits.argmax(-1)
+    warpers = LogitsProcessorList()
+    if temperature != 1.0:  # the warpers `generate` applies, in its order
+        warpers.append(TemperatureLogitsWarper(temperature))
+    if top_k:
+        warpers.append(TopKLogitsWarper(top_k))
+    if top_p < 1.0:
+        warpers.append(TopPLogitsWarper(top_p))
+
+    def pick(logits: torch.Tensor, uniforms: torch.Tensor) -> torch.Tensor:
+        cdf = torch.softmax(warpers(None, logits), dim=-1).cumsum(-1)
+        target = (uniforms * cdf[:, -1]).unsqueeze(-1).to(cdf.dtype)
+        # right=True: tokens the warpers removed have an empty interval and are never picked
+        picked = torch.searchsorted(cdf, target, right=True).squeeze(-1)
+        return picked.clamp_(max=logits.shape[-1] - 1)
+
+    return pick
+
+
 @torch.inference_mode()
 def complete(
     model: PreTrainedModel,
@@ -108,67 +113,125 @@ def complete(
 ) -> list[list[Completion]]:
     """Continue each prompt; return, per prompt in input order, `num_samples` completions.
 
-    batch_size counts sequences (prompts x samples) per forward pass. Prompts are sorted by token
-    length (longest first, so an out-of-memory error shows up on the first batch), left-padded, and
-    each completion is cut at its first stop string. Sampling is seeded once with `seed`; results
-    are reproducible for the same prompts and settings. `on_batch(n_prompts)` reports progress.
-    `done(prompt_index, text)`, checked after every token, ends a row early (stop-on-hit); a row
-    that ends keeps drawing tokens in lockstep (padded), so the random stream of the other rows,
-    and hence their samples, do not depend on it.
+    batch_size counts sequences (prompts x samples) per batch. Prompts are sorted by token length
+    (longest first, so an out-of-memory error shows up on the first batch); each completion is cut
+    at its first stop string. Results are reproducible for the same prompts and settings (`seed`).
+    `on_batch(n_prompts)` reports progress. `done(prompt_index, text)`, checked after every token,
+    ends a row early (stop-on-hit).
     """
     if not prompts:
         return []
-    hf_set_seed(seed)
-    device = next(model.parameters()).device
     encoded = [tokenizer(p)["input_ids"] for p in prompts]
     order = sorted(range(len(prompts)), key=lambda i: -len(encoded[i]))
     per_batch = max(1, batch_size // num_samples)
-    pad_id = tokenizer.pad_token_id
-    if pad_id is None:
-        pad_id = tokenizer.eos_token_id
-    sampling = {"do_sample": do_sample}
-    if do_sample:
-        sampling.update(temperature=temperature, top_p=top_p, top_k=top_k)
-    else:
-        sampling.update(temperature=None, top_p=None, top_k=None)
+    decoder = RowDecoder(model, tokenizer, token_picker(do_sample, temperature, top_p, top_k))
+    generator = torch.Generator().manual_seed(seed)
     results: list[list[Completion]] = [[] for _ in prompts]
-    ends = {tokenizer.eos_token_id, pad_id}
     for start in range(0, len(order), per_batch):
         idx = order[start : start + per_batch]
-        rows = [encoded[i] for i in idx for _ in range(num_samples)]
-        width = max(len(r) for r in rows)
-        input_ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
-        attention = torch.zeros((len(rows), width), dtype=torch.long)
-        for r, ids in enumerate(rows):
-            input_ids[r, width - len(ids) :] = torch.tensor(ids)
-            attention[r, width - len(ids) :] = 1
-        row_done = None
+        rows = len(idx) * num_samples
+        # drawn for the batch's full shape whether or not rows stop early (see the module doc)
+        uniforms = torch.rand((max_new_tokens, rows), generator=generator, dtype=torch.float64)
+        check = None
         if done is not None:
-            row_done = functools.partial(_row_done, done, idx, num_samples)
-        criterion = RowStop(tokenizer, stop, width, row_done)
-        out = model.generate(
-            input_ids=input_ids.to(device),
-            attention_mask=attention.to(device),
-            max_new_tokens=max_new_tokens,
-            stopping_criteria=[criterion],
-            pad_token_id=pad_id,
-            eos_token_id=tokenizer.eos_token_id,
-            **sampling,
-        )
-        new = out[:, width:]
-        texts = tokenizer.batch_decode(new, skip_special_tokens=True)
-        for r, text in enumerate(texts):
-            finish = criterion.reason.get(r)
-            if finish is None:
-                ended = any(t in ends for t in new[r].tolist())
-                finish = "stop" if ended else "length"
-            results[idx[r // num_samples]].append(Completion(cut_at_stop(text, stop), finish))
+            check = lambda row, text, idx=idx: done(idx[row // num_samples], text)  # noqa: E731
+        outs = decoder.run([encoded[i] for i in idx], num_samples, uniforms, stop, check)
+        for row, (text, finish) in enumerate(outs):
+            results[idx[row // num_samples]].append(Completion(cut_at_stop(text, stop), finish))
         if on_batch is not None:
             on_batch(len(idx))
     return results
 
 
-def _row_done(
-    done: Callable[[int, str], bool], idx: list[int], num_samples: int, row: int, text: str
-) -> bool:
-    return done(idx[row // num_samples], text)
+class RowDecoder:
+    """Decodes one batch of prompts, `n` rows each; rows leave the batch when they finish."""
+
+    def __init__(self, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, pick: Picker):
+        self.model = model
+        self.tokenizer = tokenizer
+        self.pick = pick
+        self.device = next(model.parameters()).device
+        self.eos = tokenizer.eos_token_id
+        pad = tokenizer.pad_token_id
+        self.pad = self.eos if pad is None else pad
+
+    def forward(self, ids, mask, positions, cache) -> torch.Tensor:
+        out = self.model(
+            input_ids=ids,
+            attention_mask=mask,
+            position_ids=positions,
+            cache=cache,
+            use_cache=True,
+            logits_to_keep=1,  # only the next token's logits, not the prompt's
+        )
+        return out.logits[:, -1, :].float()  # as `generate`: scores in float32
+
+    def run(
+        self,
+        prompts: list[list[int]],
+        n: int,
+        uniforms: torch.Tensor,
+        stop: Sequence[str],
+        check: Callable[[int, str], bool] | None,
+    ) -> list[tuple[str, str]]:
+        """Per row (prompt-major, `n` per prompt): the generated text and why it finished."""
+        width = max(len(p) for p in prompts)
+        ids = torch.full((len(prompts), width), self.pad, dtype=torch.long)
+        mask = torch.zeros((len(prompts), width), dtype=torch.long)
+        for r, p in enumerate(prompts):
+            ids[r, width - len(p) :] = torch.tensor(p, dtype=torch.long)
+            mask[r, width - len(p) :] = 1
+        positions = (mask.cumsum(-1) - 1).clamp_(min=0)  # left padding: real tokens count from 0
+        mask, positions = mask.to(self.device), positions.to(self.device)
+        cache = DynamicCache(config=self.model.config)
+        logits = self.forward(ids.to(self.device), mask, positions, cache)
+        # one prompt computation for its n rows: repeat the logits and the cache rows
+        logits = logits.repeat_interleave(n, dim=0)
+        cache.batch_repeat_interleave(n)
+        mask = mask.repeat_interleave(n, dim=0)
+        nxt = positions[:, -1:].repeat_interleave(n, dim=0) + 1
+        uniforms = uniforms.to(self.device)
+        stop = [s for s in stop if s]
+        active = list(range(len(prompts) * n))  # batch rows still decoding, in cache order
+        tokens: list[list[int]] = [[] for _ in active]
+        finish = ["length"] * len(active)
+        for step in range(uniforms.shape[0]):
+            picked = self.pick(logits, uniforms[step, active])
+            alive = self.advance(active, picked.tolist(), tokens, finish, stop, check)
+            if not alive or step + 1 == uniforms.shape[0]:
+                break
+            if len(alive) < len(active):  # finished rows leave the batch and the KV cache
+                keep = torch.tensor(alive, device=self.device)
+                cache.batch_select_indices(keep)
+                picked, mask, nxt = picked[keep], mask[keep], nxt[keep]
+                active = [active[i] for i in alive]
+            mask = torch.cat([mask, mask.new_ones((len(active), 1))], dim=1)
+            logits = self.forward(picked.unsqueeze(-1), mask, nxt, cache)
+            nxt = nxt + 1
+        texts = self.tokenizer.batch_decode(tokens, skip_special_tokens=True)
+        return list(zip(texts, finish, strict=True))
+
+    def advance(self, active, picked, tokens, finish, stop, check) -> list[int]:
+        """Append each active row's token; return the positions (in `active`) still decoding."""
+        growing = []
+        for i, (row, token) in enumerate(zip(active, picked, strict=True)):
+            if token == self.eos:
+                finish[row] = "stop"
+            else:
+                tokens[row].append(token)
+                growing.append(i)
+        if not stop and check is None:
+            return growing
+        # one batched decode per step: per-row decode calls cost more than a tiny model's step
+        texts = self.tokenizer.batch_decode(
+            [tokens[active[i]] for i in growing], skip_special_tokens=True
+        )
+        alive = []
+        for i, text in zip(growing, texts, strict=True):
+            if any(s in text for s in stop):
+                finish[active[i]] = "stop"
+            elif check is not None and check(active[i], text):
+                finish[active[i]] = "hit"
+            else:
+                alive.append(i)
+        return alive

@@ -1,4 +1,5 @@
-"""The `hf` backend: transformers `generate`, batched in this process (sftlab.generate.complete)."""
+"""The `hf` backend: a transformers model in this process, through sftlab's own decode loop
+(sftlab.generate.complete: shared prompt prefill, finished rows leave the batch)."""
 
 from __future__ import annotations
 
@@ -7,21 +8,26 @@ from typing import Any
 
 import transformers
 
-from sftlab.generate import complete
+from sftlab.generate import DECODE_VERSION, complete
 from sftlab.memory.backends import Sample, SamplingRequest
 
 
 class HFBackend:
+    # a class attribute so bench/bench_probe.py can measure transformers `generate` as the peer
+    complete = staticmethod(complete)
+
     def __init__(self, model: Any, tokenizer: Any, batch_size: int = 256):
         self.model = model
         self.tokenizer = tokenizer
         self.batch_size = batch_size  # sequences (prompts x samples) per forward pass
 
     def identity(self) -> dict[str, Any]:
-        # the batch size is part of it: rows share one random stream, so batching changes samples
+        # the batch size is part of it: a batch's rows share one random stream, so batching
+        # changes samples; the decode loop's version, because a new loop samples differently
         return {
             "backend": "hf",
             "version": transformers.__version__,
+            "decode": DECODE_VERSION,
             "batch_size": self.batch_size,
         }
 
@@ -32,7 +38,7 @@ class HFBackend:
         if request.stop_on_hit:
             tests = request.hit_tests
             done = lambda prompt, text: tests[prompt].decided(text)  # noqa: E731
-        rows = complete(
+        rows = self.complete(
             self.model,
             self.tokenizer,
             request.prompts,
