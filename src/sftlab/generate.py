@@ -215,10 +215,10 @@ class RowDecoder:
         """Append each active row's token; return the positions (in `active`) still decoding."""
         growing = []
         for i, (row, token) in enumerate(zip(active, picked, strict=True)):
+            tokens[row].append(token)  # EOS too: decoding skips it, as it does `generate`'s
             if token == self.eos:
                 finish[row] = "stop"
             else:
-                tokens[row].append(token)
                 growing.append(i)
         if not stop and check is None:
             return growing
