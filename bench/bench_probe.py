@@ -1,9 +1,9 @@
 """Memory probing throughput by backend, in completions per second, on the same facts and settings:
 the naive peer (transformers `model.generate` with a per-row stopping criterion, sftlab's path
-before its own decode loop; bench/naive_generate.py), the hf backend's decode loop without and with
-stop-on-hit, and the server backend against a local `transformers serve` (the `transformers[serving]`
-extra); ratios to the naive peer. Target: the loop with stop-on-hit >= 1.5x the naive peer on the
-demo model.
+before its own decode loop; bench/naive_generate.py), the hf backend's decode loop without and
+with stop-on-hit, and the server backend against a local `transformers serve` (the
+`transformers[serving]` extra); ratios to the naive peer. Target: the loop with stop-on-hit
+>= 1.5x the naive peer on the demo model.
 
 Uses the demo model (results/demo/model) and demo facts (results/data/entityquestions.parquet)
 when they exist, else a random Llama of the demo's shape (4 layers, width 192) and invented

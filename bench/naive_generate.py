@@ -76,7 +76,9 @@ def naive_complete(
     encoded = [tokenizer(p)["input_ids"] for p in prompts]
     order = sorted(range(len(prompts)), key=lambda i: -len(encoded[i]))
     per_batch = max(1, batch_size // num_samples)
-    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    pad_id = tokenizer.pad_token_id
+    if pad_id is None:
+        pad_id = tokenizer.eos_token_id
     sampling = {"do_sample": do_sample, "temperature": None, "top_p": None, "top_k": None}
     if do_sample:
         sampling.update(temperature=temperature, top_p=top_p, top_k=top_k)

@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 # Bumped whenever the loop's samples for the same seed change; part of the hf backend's identity
 # (the probe's shard key), so shards sampled by an older loop are never mixed with new ones.
-# 1: transformers `generate`; 2: this loop (shared prefill, rows leave the batch, inverse-CDF draws).
+# 1: transformers `generate`; 2: this loop (shared prefill, rows leave the batch, inverse CDF).
 DECODE_VERSION = 2
 
 
