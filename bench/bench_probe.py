@@ -92,7 +92,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        entry, facts, what = load(args.facts, folder, args.clock)
+        entry, facts, what = load(args.facts, folder)
         common = dict(
             samples=args.samples,
             max_new_tokens=args.max_new_tokens,
