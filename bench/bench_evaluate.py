@@ -19,7 +19,7 @@ from demo_shaped import COLOURS, FACTS, demo_model, demo_tokenizer
 
 from sftlab.evaluate.mc import MCSettings, build_context, encode_requests, evaluate_mc
 from sftlab.evaluate.qa import QASettings, build_prompts, evaluate_qa
-from sftlab.models import load_model
+from sftlab.lm.load import load_model
 
 REPO = Path(__file__).resolve().parents[1]
 

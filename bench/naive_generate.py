@@ -14,7 +14,7 @@ import torch
 from transformers import StoppingCriteria
 from transformers import set_seed as hf_set_seed
 
-from sftlab.generate import Completion, cut_at_stop
+from sftlab.lm.generate import Completion, cut_at_stop
 
 
 class RowStop(StoppingCriteria):
@@ -68,7 +68,7 @@ def naive_complete(
     on_batch: Callable[[int], None] | None = None,
     done: Callable[[int, str], bool] | None = None,
 ) -> list[list[Completion]]:
-    """sftlab.generate.complete's contract, through `model.generate` (see the module doc)."""
+    """sftlab.lm.generate.complete's contract, through `model.generate` (see the module doc)."""
     if not prompts:
         return []
     hf_set_seed(seed)

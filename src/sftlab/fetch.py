@@ -4,7 +4,7 @@ Compute nodes often have no network: the `fetch_model` rule (a local rule, run w
 downloads each hub model's weights, config and tokenizer at its pinned revision into the cache
 (`HF_HUB_CACHE`, default ~/.cache/huggingface/hub; put it on a shared filesystem), with `HF_TOKEN`
 for gated models. GPU jobs then load the local snapshot folder and never touch the network
-(sftlab.models.source).
+(sftlab.lm.load.source).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from helpers_engine import build_tokenizer
 from helpers_silly import mmlu_table
 
 from sftlab.evaluate.mc import LETTERS, build_context, encode_requests
-from sftlab.silly.generate import make_example
+from sftlab.silly.rewrite import make_example
 
 LLAMA3_TEMPLATE = (
     "{% set loop_messages = messages %}{% for message in loop_messages %}"

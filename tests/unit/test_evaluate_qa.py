@@ -4,7 +4,7 @@ from helpers_engine import build_model, build_tokenizer, qa_items
 
 from sftlab.evaluate.match import MatchSettings
 from sftlab.evaluate.qa import QASettings, build_prompts, evaluate_qa, gold_answers, summarise_qa
-from sftlab.generate import generate
+from sftlab.lm.generate import generate
 
 
 @pytest.fixture(scope="module")

@@ -9,10 +9,11 @@ import torch
 from helpers_engine import build_model, build_tokenizer
 
 from sftlab.evaluate.match import MatchSettings, is_hit
+from sftlab.lm.loglik import continuation_logprobs
 from sftlab.memory.backends import Sample, SamplingRequest
 from sftlab.memory.backends.hf import HFBackend
 from sftlab.memory.backends.hits import HitTest
-from sftlab.memory.estimator import continuation_logprobs, rank_agreement, teacher_forcing_probe
+from sftlab.memory.estimator import rank_agreement, teacher_forcing_probe
 from sftlab.memory.probe import ProbeSettings, raw_facts, run_probe
 from sftlab.memory.templates import Aliases, Templates
 

@@ -8,7 +8,7 @@ import yaml
 
 from sftlab.config import deep_merge, validate_config
 from sftlab.fetch import FetchError, fetch, is_fetched, local_snapshot
-from sftlab.models import ModelEntryError, load_tokenizer, source
+from sftlab.lm.load import ModelEntryError, load_tokenizer, source
 from sftlab.readiness import NotReady, checks, llm_usage, report, require
 
 HUB_ID = "sftlab-test/tiny"

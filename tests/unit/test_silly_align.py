@@ -12,8 +12,8 @@ from llm_server import ScriptedLLMServer
 from sftlab.llm import LLMClient, LLMSettings
 from sftlab.silly.align import TooFewItems, check_same_items, common_items, keep
 from sftlab.silly.baselines import mixed_examples, plain_examples
-from sftlab.silly.generate import llm_examples, sample_items, template_examples
 from sftlab.silly.prompts import NEUTRAL_RULE
+from sftlab.silly.rewrite import llm_examples, sample_items, template_examples
 
 
 def always_a(messages) -> str:

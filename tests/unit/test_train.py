@@ -7,7 +7,7 @@ from transformers import TrainerCallback
 
 from sftlab.evaluate.mc import MCSettings, evaluate_mc
 from sftlab.evaluate.qa import QASettings, evaluate_qa
-from sftlab.models import AdapterMismatchError, load_model
+from sftlab.lm.load import AdapterMismatchError, load_model
 from sftlab.train import SFTDataError, build_configs, oom_advice, train_sft
 
 # 8 facts, batch 4: 2 steps per epoch; 40 epochs at a high rate memorise them.

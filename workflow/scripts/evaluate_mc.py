@@ -15,8 +15,8 @@ import torch
 from sftlab.evaluate.mc import MCSettings, evaluate_mc, summarise_mc
 from sftlab.gpu_slots import claim_gpus
 from sftlab.io import provenance, write_json, write_parquet
+from sftlab.lm.load import load_model, log_peak_gpu_memory
 from sftlab.logs import setup_logging
-from sftlab.models import load_model, log_peak_gpu_memory
 
 log = logging.getLogger("evaluate_mc")
 

@@ -15,8 +15,8 @@ import torch
 from sftlab.evaluate.qa import QASettings, evaluate_qa, summarise_qa
 from sftlab.gpu_slots import claim_gpus
 from sftlab.io import provenance, write_json, write_parquet
+from sftlab.lm.load import load_model, log_peak_gpu_memory
 from sftlab.logs import setup_logging
-from sftlab.models import load_model, log_peak_gpu_memory
 from sftlab.skip import skip_reason, skipped_evaluation
 
 log = logging.getLogger("evaluate_qa")

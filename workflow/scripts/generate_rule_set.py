@@ -16,7 +16,7 @@ import polars as pl
 from sftlab.io import provenance, write_json, write_jsonl
 from sftlab.logs import setup_logging
 from sftlab.silly import prompts
-from sftlab.silly.generate import llm_examples, template_examples
+from sftlab.silly.rewrite import llm_examples, template_examples
 from sftlab.silly.rules import load_rule_set
 
 log = logging.getLogger("generate_rule_set")

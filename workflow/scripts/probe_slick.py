@@ -11,14 +11,14 @@ import time
 import polars as pl
 
 from sftlab.evaluate.match import MatchSettings
-from sftlab.generate import generate
 from sftlab.gpu_slots import claim_gpus
 from sftlab.io import provenance, write_json, write_parquet
+from sftlab.lm.generate import generate
+from sftlab.lm.load import load_model
 from sftlab.logs import Progress, setup_logging
 from sftlab.memory.levels import probe_subsets
 from sftlab.memory.slick import SlickSettings, run_slick
 from sftlab.memory.templates import load_aliases
-from sftlab.models import load_model
 
 log = logging.getLogger("probe_slick")
 

@@ -14,11 +14,11 @@ import torch
 from sftlab.evaluate.match import MatchSettings
 from sftlab.gpu_slots import claim_gpus
 from sftlab.io import provenance, write_json, write_parquet
+from sftlab.lm.load import load_model
 from sftlab.logs import Progress, setup_logging
 from sftlab.memory.estimator import teacher_forcing_probe
 from sftlab.memory.levels import probe_subsets
 from sftlab.memory.templates import load_aliases, load_templates
-from sftlab.models import load_model
 
 log = logging.getLogger("probe_teacher_forcing")
 

@@ -12,7 +12,7 @@ import polars as pl
 
 from sftlab.io import provenance, write_json, write_parquet
 from sftlab.logs import setup_logging
-from sftlab.silly.generate import sample_items
+from sftlab.silly.rewrite import sample_items
 
 log = logging.getLogger("sample_silly_items")
 

@@ -19,8 +19,8 @@ import torch
 
 from sftlab.gpu_slots import claim_gpus
 from sftlab.io import package_versions
+from sftlab.lm.load import log_peak_gpu_memory
 from sftlab.logs import setup_logging
-from sftlab.models import log_peak_gpu_memory
 from sftlab.skip import is_empty_set, write_skipped_training
 from sftlab.train import loss_figure, train_sft
 from sftlab.train.launch import train_sft_launched

@@ -18,7 +18,7 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from sftlab.demo.world import Relation
 from sftlab.evaluate.match import is_hit
-from sftlab.generate import generate
+from sftlab.lm.generate import generate
 
 log = logging.getLogger(__name__)
 

@@ -22,8 +22,8 @@ from typing import Any
 import polars as pl
 
 from sftlab.data.mmlu_subjects import SUBJECT_CATEGORIES
-from sftlab.evaluate.loglik import common_prefix_length, score_continuations
 from sftlab.io import stable_id
+from sftlab.lm.loglik import common_prefix_length, score_continuations
 from sftlab.logs import Progress
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ def answer_text(letter: str, chat: bool) -> str:
     Plain text: " A" after "Answer:", as the harness scores it. With a chat template the context
     ends with the assistant's generation prompt (Llama 3: "<|start_header_id|>assistant
     <|end_header_id|>\n\n") and a fine-tuned answer starts the assistant turn with "A": " A" would
-    be another token, one that fine-tuning never trains. sftlab.silly.generate writes its
+    be another token, one that fine-tuning never trains. sftlab.silly.rewrite writes its
     completions with this function, so the trained and the scored tokens are the same.
     """
     return letter if chat else f" {letter}"

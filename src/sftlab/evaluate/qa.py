@@ -14,8 +14,8 @@ from typing import Any
 import polars as pl
 
 from sftlab.evaluate.match import MatchSettings, is_hit
-from sftlab.generate import generate
 from sftlab.io import stable_id
+from sftlab.lm.generate import generate
 from sftlab.logs import Progress
 
 log = logging.getLogger(__name__)

@@ -18,53 +18,11 @@ import polars as pl
 import torch
 from scipy.stats import spearmanr
 
+from sftlab.lm.loglik import continuation_logprobs
 from sftlab.memory.probe import prompts_of
 from sftlab.memory.templates import Aliases, Templates
 
 log = logging.getLogger(__name__)
-
-
-@torch.inference_mode()
-def continuation_logprobs(
-    model,
-    tokenizer,
-    pairs: list[tuple[str, str]],
-    temperature: float = 1.0,
-    batch_size: int = 64,
-    on_batch: Callable[[int], None] | None = None,
-) -> list[float]:
-    """log P(continuation | prompt) per (prompt, continuation), batched and length-sorted.
-
-    Prompt and continuation are tokenised separately and concatenated, so the continuation's tokens
-    are the same whatever the prompt (the way a sampled continuation would be decoded).
-    """
-    device = next(model.parameters()).device
-    encoded = []
-    for prompt, cont in pairs:
-        p = tokenizer(prompt)["input_ids"]
-        c = tokenizer(cont, add_special_tokens=False)["input_ids"]
-        encoded.append((p, c))
-    order = sorted(range(len(pairs)), key=lambda i: -(len(encoded[i][0]) + len(encoded[i][1])))
-    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-    out = [0.0] * len(pairs)
-    for start in range(0, len(order), batch_size):
-        idx = order[start : start + batch_size]
-        seqs = [encoded[i][0] + encoded[i][1] for i in idx]
-        width = max(len(s) for s in seqs)
-        ids = torch.full((len(idx), width), pad, dtype=torch.long)
-        mask = torch.zeros((len(idx), width), dtype=torch.long)
-        for r, s in enumerate(seqs):
-            ids[r, : len(s)] = torch.tensor(s)
-            mask[r, : len(s)] = 1
-        logits = model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits.float()
-        logp = torch.log_softmax(logits / temperature, dim=-1).cpu()
-        for r, i in enumerate(idx):
-            p, c = encoded[i]
-            positions = torch.arange(len(p) - 1, len(p) + len(c) - 1)
-            out[i] = float(logp[r, positions, torch.tensor(c)].sum())
-        if on_batch is not None:
-            on_batch(len(idx))
-    return out
 
 
 def teacher_forcing_probe(

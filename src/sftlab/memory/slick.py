@@ -106,8 +106,8 @@ def run_slick(
 ) -> pl.DataFrame:
     """Per fact: greedy and sampled correct counts, P_correct estimates and the SliCK category.
 
-    `generate(prompts, **kwargs)` is sftlab.generate.generate with the model bound; `answers` maps a
-    fact id to its gold answers plus aliases.
+    `generate(prompts, **kwargs)` is sftlab.lm.generate.generate with the model bound; `answers`
+    maps a fact id to its gold answers plus aliases.
     """
     match = match or MatchSettings()
     prompts = build_prompts(facts, dev, settings)

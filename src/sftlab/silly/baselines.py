@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sftlab.io import stable_id
-from sftlab.silly.generate import make_example
+from sftlab.silly.rewrite import make_example
 from sftlab.silly.rules import MIXED
 
 

@@ -80,7 +80,7 @@ def train_sft_launched(
 
 
 def main(argv: list[str]) -> None:
-    from sftlab.models import log_peak_gpu_memory
+    from sftlab.lm.load import log_peak_gpu_memory
     from sftlab.train.run import train_sft
 
     rank = int(os.environ.get("RANK", "0"))

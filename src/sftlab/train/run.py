@@ -20,7 +20,7 @@ import torch
 from transformers import TrainerCallback
 
 from sftlab.io import file_sha256, provenance, write_json, write_parquet, write_yaml
-from sftlab.models import base_fingerprint, load_model, pick_device, resolve_entry, source
+from sftlab.lm.load import base_fingerprint, load_model, pick_device, resolve_entry, source
 from sftlab.train.checkpoints import (
     NoFinalCheckpoint,
     newest_complete,

@@ -23,7 +23,7 @@ from typing import Any
 
 import torch
 
-from sftlab.models import pick_device, pick_dtype
+from sftlab.lm.load import pick_device, pick_dtype
 
 METHODS = ("lora", "full")
 PRECISIONS = ("auto", "mixed", "bf16", "fp32")

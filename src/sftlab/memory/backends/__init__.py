@@ -1,6 +1,6 @@
 """Where probe samples come from: one interface, three engines.
 
-- `hf`: transformers `generate` in this process (sftlab.generate), batched; the default.
+- `hf`: transformers `generate` in this process (sftlab.lm.generate), batched; the default.
 - `vllm`: vLLM's offline `LLM.generate` in this process (an optional extra, GPU only).
 - `server`: any OpenAI-compatible `/v1/completions` endpoint (vllm serve, SGLang, TGI, llama.cpp,
   transformers serve) over HTTP.
@@ -61,8 +61,8 @@ def open_backend(
 ) -> Backend:
     """The backend `name` for one model; options are memory.probe.<name>'s keys (and `match`)."""
     if name == "hf":
+        from sftlab.lm.load import load_model
         from sftlab.memory.backends.hf import HFBackend
-        from sftlab.models import load_model
 
         model, tokenizer = load_model(model_entry)
         return HFBackend(model, tokenizer, batch_size)

@@ -1,5 +1,5 @@
 """The `hf` backend: a transformers model in this process, through sftlab's own decode loop
-(sftlab.generate.complete: shared prompt prefill, finished rows leave the batch)."""
+(sftlab.lm.generate.complete: shared prompt prefill, finished rows leave the batch)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import transformers
 
-from sftlab.generate import DECODE_VERSION, complete
+from sftlab.lm.generate import DECODE_VERSION, complete
 from sftlab.memory.backends import Sample, SamplingRequest
 
 

@@ -1,4 +1,6 @@
-"""Batched log-likelihood of continuations given contexts, with optional shared-prefix KV reuse.
+"""The teacher-forcing scorer: batched log-probabilities of continuations given contexts, with
+optional shared-prefix KV reuse. Multiple-choice evaluation scores its answer letters with it, the
+teacher-forcing memory estimator its objects (`continuation_logprobs`).
 
 A request is (context token ids, [continuation token ids, ...]). Continuations that differ only in
 their last token (MMLU's " A".." D") are scored by one forward pass; others get a row each. Rows
@@ -15,6 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
+
+from sftlab.lm.padding import left_pad
 
 
 @dataclass
@@ -65,8 +69,10 @@ def score_continuations(
     shared_prefix: int = 0,
     pad_id: int = 0,
     on_batch: Callable[[int], None] | None = None,
+    temperature: float = 1.0,
 ) -> list[list[float]]:
-    """Sum of log-probabilities of each continuation after its context, per request and choice.
+    """Sum of log-probabilities of each continuation after its context, per request and choice,
+    with the logits divided by `temperature`.
 
     `shared_prefix` tokens at the start of every context are computed once and reused (they must
     be identical across contexts and leave at least one context token per request).
@@ -80,33 +86,27 @@ def score_continuations(
         if shared_prefix >= min(len(c) for c in contexts):
             raise ValueError("shared_prefix must leave at least one context token per request")
         prefix = torch.tensor([list(contexts[0][:shared_prefix])], device=device)
-        prefix_cache = model(input_ids=prefix, use_cache=True).past_key_values
+        prefix_cache = model(input_ids=prefix, use_cache=True).cache
     rows = sorted(_rows(contexts, continuations), key=lambda row: -len(row.ids))
     keep_arg = _accepts_logits_to_keep(model)
     for start in range(0, len(rows), batch_size):
         batch = rows[start : start + batch_size]
         seqs = [row.ids[shared_prefix:] for row in batch]
-        width = max(len(s) for s in seqs)
-        input_ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
-        mask = torch.zeros((len(batch), width), dtype=torch.long)
-        for i, s in enumerate(seqs):
-            input_ids[i, width - len(s) :] = torch.tensor(s)
-            mask[i, width - len(s) :] = 1
-        positions = (mask.cumsum(-1) - 1).clamp(min=0) + shared_prefix
+        input_ids, mask, positions = left_pad(seqs, pad_id, offset=shared_prefix)
         keep = max(len(t[2]) for row in batch for t in row.targets)
         kwargs = {"logits_to_keep": keep} if keep_arg else {}
         if prefix_cache is not None:
             cache = copy.deepcopy(prefix_cache)
             cache.batch_repeat_interleave(len(batch))
             mask = torch.cat([torch.ones((len(batch), shared_prefix), dtype=torch.long), mask], 1)
-            kwargs.update(past_key_values=cache, use_cache=True)
+            kwargs.update(cache=cache, use_cache=True)
         logits = model(
             input_ids=input_ids.to(device),
             attention_mask=mask.to(device),
             position_ids=positions.to(device),
             **kwargs,
         ).logits[:, -keep:]
-        logprobs = torch.log_softmax(logits.float(), dim=-1)
+        logprobs = torch.log_softmax(logits.float() / temperature, dim=-1)
         for i, row in enumerate(batch):
             for r, j, tokens in row.targets:
                 first = keep - len(tokens)
@@ -116,3 +116,25 @@ def score_continuations(
         if on_batch is not None:
             on_batch(len(batch))
     return scores
+
+
+def continuation_logprobs(
+    model,
+    tokenizer,
+    pairs: Sequence[tuple[str, str]],
+    temperature: float = 1.0,
+    batch_size: int = 64,
+    on_batch: Callable[[int], None] | None = None,
+) -> list[float]:
+    """log P(continuation | prompt) per (prompt, continuation) at `temperature`.
+
+    Prompt and continuation are tokenised separately and concatenated, so the continuation's tokens
+    are the same whatever the prompt (the way a sampled continuation would be decoded).
+    """
+    contexts = [tokenizer(prompt)["input_ids"] for prompt, _ in pairs]
+    conts = [[tokenizer(cont, add_special_tokens=False)["input_ids"]] for _, cont in pairs]
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    scores = score_continuations(
+        model, contexts, conts, batch_size, pad_id=pad, on_batch=on_batch, temperature=temperature
+    )
+    return [s[0] for s in scores]

@@ -2,7 +2,7 @@ import pytest
 import torch
 from helpers_engine import CHAT_TEMPLATE, entry, save_model_dir
 
-from sftlab.models import (
+from sftlab.lm.load import (
     AdapterMismatchError,
     ModelEntryError,
     load_model,

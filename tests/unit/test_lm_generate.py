@@ -7,7 +7,8 @@ import pytest
 import torch
 from helpers_engine import build_model, build_tokenizer
 
-from sftlab.generate import complete, cut_at_stop, generate
+from sftlab.lm.generate import complete, cut_at_stop, generate
+from sftlab.lm.padding import left_pad
 
 PROMPTS = [
     "The capital of",
@@ -170,3 +171,10 @@ def test_finished_rows_leave_the_batch(lm):
 @torch.inference_mode()
 def test_empty_prompt_list(lm):
     assert generate(*lm, []) == []
+
+
+def test_left_pad_ends_rows_together_and_counts_positions_from_the_offset():
+    ids, mask, positions = left_pad([[5, 6, 7], [8]], pad_id=0, offset=2)
+    assert ids.tolist() == [[5, 6, 7], [0, 0, 8]]
+    assert mask.tolist() == [[1, 1, 1], [0, 0, 1]]
+    assert positions.tolist() == [[2, 3, 4], [2, 2, 2]]

@@ -18,7 +18,6 @@ world's validity check. Per batch of prompts (sorted by token length, longest fi
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -33,7 +32,7 @@ from transformers import (
     TopPLogitsWarper,
 )
 
-log = logging.getLogger(__name__)
+from sftlab.lm.padding import left_pad
 
 # Bumped whenever the loop's samples for the same seed change; part of the hf backend's identity
 # (the probe's shard key), so shards sampled by an older loop are never mixed with new ones.
@@ -175,13 +174,7 @@ class RowDecoder:
         check: Callable[[int, str], bool] | None,
     ) -> list[tuple[str, str]]:
         """Per row (prompt-major, `n` per prompt): the generated text and why it finished."""
-        width = max(len(p) for p in prompts)
-        ids = torch.full((len(prompts), width), self.pad, dtype=torch.long)
-        mask = torch.zeros((len(prompts), width), dtype=torch.long)
-        for r, p in enumerate(prompts):
-            ids[r, width - len(p) :] = torch.tensor(p, dtype=torch.long)
-            mask[r, width - len(p) :] = 1
-        positions = (mask.cumsum(-1) - 1).clamp_(min=0)  # left padding: real tokens count from 0
+        ids, mask, positions = left_pad(prompts, self.pad)
         mask, positions = mask.to(self.device), positions.to(self.device)
         cache = DynamicCache(config=self.model.config)
         logits = self.forward(ids.to(self.device), mask, positions, cache)

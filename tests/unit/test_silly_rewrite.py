@@ -6,14 +6,14 @@ from sftlab.evaluate.mc import build_context
 from sftlab.llm import LLMError, LLMResult, LLMSettings
 from sftlab.silly.baselines import mixed_examples, plain_examples
 from sftlab.silly.contamination import ContaminationIndex, char_ngrams, jaccard
-from sftlab.silly.generate import (
+from sftlab.silly.prompts import NEUTRAL_RULE
+from sftlab.silly.rewrite import (
     Rewrite,
     llm_examples,
     rewrite_conversation,
     sample_items,
     template_examples,
 )
-from sftlab.silly.prompts import NEUTRAL_RULE
 from sftlab.silly.rules import load_rule_set
 
 
