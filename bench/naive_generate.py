@@ -8,7 +8,7 @@ saves only the batches whose rows all stop early.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import torch
 from transformers import StoppingCriteria
@@ -52,23 +52,15 @@ class RowStop(StoppingCriteria):
 
 @torch.inference_mode()
 def naive_complete(
-    model,
-    tokenizer,
-    prompts: Sequence[str],
-    *,
-    max_new_tokens: int = 16,
-    num_samples: int = 1,
-    do_sample: bool = False,
-    temperature: float = 1.0,
-    top_p: float = 1.0,
-    top_k: int | None = None,
-    stop: Sequence[str] = (),
-    batch_size: int = 64,
-    seed: int = 0,
-    on_batch: Callable[[int], None] | None = None,
-    done: Callable[[int, str], bool] | None = None,
+    model, tokenizer, prompts: Sequence[str], *, on_batch=None, done=None, **settings
 ) -> list[list[Completion]]:
-    """sftlab.lm.generate.complete's contract, through `model.generate` (see the module doc)."""
+    """sftlab.lm.generate.complete's contract, through `model.generate` (see the module doc);
+    `settings` are complete's sampling keywords, all of which the hf backend passes.
+    """
+    max_new_tokens, num_samples, stop = (
+        settings[k] for k in ("max_new_tokens", "num_samples", "stop")
+    )
+    do_sample, seed, batch_size = (settings[k] for k in ("do_sample", "seed", "batch_size"))
     if not prompts:
         return []
     hf_set_seed(seed)
@@ -81,7 +73,7 @@ def naive_complete(
         pad_id = tokenizer.eos_token_id
     sampling = {"do_sample": do_sample, "temperature": None, "top_p": None, "top_k": None}
     if do_sample:
-        sampling.update(temperature=temperature, top_p=top_p, top_k=top_k)
+        sampling.update({k: settings[k] for k in ("temperature", "top_p", "top_k")})
     results: list[list[Completion]] = [[] for _ in prompts]
     ends = {tokenizer.eos_token_id, pad_id}
     for start in range(0, len(order), per_batch):
