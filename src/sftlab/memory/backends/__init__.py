@@ -1,6 +1,7 @@
 """Where probe samples come from: one interface, three engines.
 
-- `hf`: transformers `generate` in this process (sftlab.lm.generate), batched; the default.
+- `hf`: sftlab's decode loop on a transformers model in this process (sftlab.lm.generate);
+  the default.
 - `vllm`: vLLM's offline `LLM.generate` in this process (an optional extra, GPU only).
 - `server`: any OpenAI-compatible `/v1/completions` endpoint (vllm serve, SGLang, TGI, llama.cpp,
   transformers serve) over HTTP.
