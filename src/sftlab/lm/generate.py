@@ -32,6 +32,7 @@ from transformers import (
     TopPLogitsWarper,
 )
 
+from sftlab.lm.loglik import accepts_logits_to_keep
 from sftlab.lm.padding import left_pad
 
 # Bumped whenever the loop's samples for the same seed change; part of the hf backend's identity
@@ -153,6 +154,8 @@ class RowDecoder:
         self.eos = tokenizer.eos_token_id
         pad = tokenizer.pad_token_id
         self.pad = self.eos if pad is None else pad
+        # only the next token's logits, not the prompt's, where the model can skip the rest
+        self.keep = {"logits_to_keep": 1} if accepts_logits_to_keep(model) else {}
 
     def forward(self, ids, mask, positions, cache) -> torch.Tensor:
         out = self.model(
@@ -161,7 +164,7 @@ class RowDecoder:
             position_ids=positions,
             cache=cache,
             use_cache=True,
-            logits_to_keep=1,  # only the next token's logits, not the prompt's
+            **self.keep,
         )
         return out.logits[:, -1, :].float()  # as `generate`: scores in float32
 

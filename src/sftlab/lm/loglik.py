@@ -56,7 +56,7 @@ def _rows(contexts, continuations) -> list[_Row]:
     return rows
 
 
-def _accepts_logits_to_keep(model) -> bool:
+def accepts_logits_to_keep(model) -> bool:
     return "logits_to_keep" in inspect.signature(model.forward).parameters
 
 
@@ -88,7 +88,7 @@ def score_continuations(
         prefix = torch.tensor([list(contexts[0][:shared_prefix])], device=device)
         prefix_cache = model(input_ids=prefix, use_cache=True).cache
     rows = sorted(_rows(contexts, continuations), key=lambda row: -len(row.ids))
-    keep_arg = _accepts_logits_to_keep(model)
+    keep_arg = accepts_logits_to_keep(model)
     for start in range(0, len(rows), batch_size):
         batch = rows[start : start + batch_size]
         seqs = [row.ids[shared_prefix:] for row in batch]
