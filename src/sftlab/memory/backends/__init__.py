@@ -73,11 +73,6 @@ def open_backend(
     if name == "server":
         from sftlab.memory.backends.server import ServerBackend
 
-        if not options.get("api_base"):
-            raise ValueError(
-                "memory.probe.backend 'server' needs memory.probe.server.api_base "
-                "(e.g. http://127.0.0.1:8000/v1)"
-            )
         served = model_entry.get("hub_id") or model_entry.get("path")  # what vllm serve calls it
         return ServerBackend(**{"model": served, **options})
     raise ValueError(f"memory.probe.backend: unknown backend {name!r}; known: {list(BACKENDS)}")
