@@ -13,18 +13,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 from pydantic import BaseModel
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from llm_server import start_subprocess  # noqa: E402
-
-from sftlab.llm import LLMClient, LLMSettings  # noqa: E402
-from sftlab.llm.client import _background_loop  # noqa: E402
+from sftlab.llm import LLMClient, LLMSettings
+from sftlab.llm.client import _background_loop
+from sftlab.testing.llm_server import start_subprocess
 
 LATENCY_S = 0.05
 

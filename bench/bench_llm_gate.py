@@ -2,7 +2,7 @@
 
     python bench/bench_llm_gate.py
 
-100 items against tests/llm_server.py answering 503 (or 401) to everything, through the http
+100 items against sftlab.testing.llm_server answering 503 (or 401) to everything, through the http
 transport with concurrency 8 and max_failure_rate 0.05 (the defaults), fast backoff. Prints the
 requests sent and the ratio to what the job sent before the gate (every item tried max_retries + 1
 times for 503, once for 401).
@@ -10,16 +10,12 @@ times for 503, once for 401).
 
 from __future__ import annotations
 
-import sys
 import tempfile
-from pathlib import Path
 
 from pydantic import BaseModel
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from llm_server import ScriptedLLMServer  # noqa: E402
-
-from sftlab.llm import LLMClient, LLMError, LLMSettings  # noqa: E402
+from sftlab.llm import LLMClient, LLMError, LLMSettings
+from sftlab.testing.llm_server import ScriptedLLMServer
 
 ITEMS = 100
 

@@ -22,13 +22,11 @@ from pathlib import Path
 
 import torch
 
+from sftlab.testing.tiny_models import FACTS, build_tokenizer, entry, save_model_dir, write_sft_set
+from sftlab.train import train_sft
+from sftlab.train.launch import train_sft_launched
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
-
-from helpers_engine import FACTS, build_tokenizer, entry, save_model_dir, write_sft_set  # noqa: E402
-
-from sftlab.train import train_sft  # noqa: E402
-from sftlab.train.launch import train_sft_launched  # noqa: E402
 
 
 def random_llama(path: Path, layers: int) -> int:

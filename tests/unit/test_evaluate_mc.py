@@ -1,7 +1,6 @@
 import numpy as np
 import pytest
 import torch
-from helpers_engine import CHAT_TEMPLATE, build_model, build_tokenizer, mmlu_items
 
 from sftlab.evaluate.mc import (
     MCSettings,
@@ -11,6 +10,7 @@ from sftlab.evaluate.mc import (
     fewshot_pool,
     summarise_mc,
 )
+from sftlab.testing.tiny_models import CHAT_TEMPLATE, build_model, build_tokenizer, mmlu_items
 
 
 @pytest.fixture(scope="module")

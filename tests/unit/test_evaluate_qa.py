@@ -1,10 +1,10 @@
 import polars as pl
 import pytest
-from helpers_engine import build_model, build_tokenizer, qa_items
 
 from sftlab.evaluate.match import MatchSettings
 from sftlab.evaluate.qa import QASettings, build_prompts, evaluate_qa, gold_answers, summarise_qa
 from sftlab.generate import generate
+from sftlab.testing.tiny_models import build_model, build_tokenizer, qa_items
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,8 @@
 import pytest
 import torch
-from helpers_engine import build_model, build_tokenizer
 
 from sftlab.generate import RowStop, cut_at_stop, generate
+from sftlab.testing.tiny_models import build_model, build_tokenizer
 
 PROMPTS = [
     "The capital of",

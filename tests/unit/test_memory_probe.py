@@ -6,7 +6,6 @@ import math
 import polars as pl
 import pytest
 import torch
-from helpers_engine import build_model, build_tokenizer
 
 from sftlab.evaluate.match import MatchSettings, is_hit
 from sftlab.memory.backends import Sample, SamplingRequest
@@ -15,6 +14,7 @@ from sftlab.memory.backends.hits import HitTest
 from sftlab.memory.estimator import continuation_logprobs, rank_agreement, teacher_forcing_probe
 from sftlab.memory.probe import ProbeSettings, raw_facts, run_probe
 from sftlab.memory.templates import Aliases, Templates
+from sftlab.testing.tiny_models import build_model, build_tokenizer
 
 TEMPLATES = Templates(
     "t1",

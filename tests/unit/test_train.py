@@ -2,12 +2,12 @@ import json
 
 import polars as pl
 import pytest
-from helpers_engine import entry, mmlu_items, qa_items, save_model_dir, write_sft_set
 from transformers import TrainerCallback
 
 from sftlab.evaluate.mc import MCSettings, evaluate_mc
 from sftlab.evaluate.qa import QASettings, evaluate_qa
 from sftlab.models import AdapterMismatchError, load_model
+from sftlab.testing.tiny_models import entry, mmlu_items, qa_items, save_model_dir, write_sft_set
 from sftlab.train import SFTDataError, build_configs, oom_advice, train_sft
 
 # 8 facts, batch 4: 2 steps per epoch; 40 epochs at a high rate memorise them.

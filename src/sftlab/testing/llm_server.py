@@ -308,7 +308,15 @@ class SubprocessServer:
 
 def start_subprocess(latency_s: float = 0.0, slow_s: float = 2.0) -> SubprocessServer:
     """Start the echo server in a child process; returns once it accepts requests."""
-    command = [sys.executable, __file__, "--latency-s", str(latency_s), "--slow-s", str(slow_s)]
+    command = [
+        sys.executable,
+        "-m",
+        __name__,
+        "--latency-s",
+        str(latency_s),
+        "--slow-s",
+        str(slow_s),
+    ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     line = process.stdout.readline() if process.stdout else ""
     if not line.startswith("PORT "):

@@ -1,4 +1,5 @@
-"""Builders for engine tests: a tiny byte-level BPE tokenizer and a tiny random Llama on disk."""
+"""A tiny byte-level BPE tokenizer, a tiny random Llama (in memory or on disk), a memorisation set:
+the model fixtures of the engine tests and of bench/gpu_check_train.py."""
 
 from __future__ import annotations
 
@@ -9,10 +10,6 @@ import polars as pl
 import torch
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
-
-# Tiny models gain nothing from intra-op threads, and on a busy 2-core machine OpenMP spinning makes
-# a forward pass ~50x slower with 2 threads than with 1.
-torch.set_num_threads(1)
 
 CORPUS = [
     "The capital of Norland is Vemor.",

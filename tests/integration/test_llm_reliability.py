@@ -1,4 +1,4 @@
-"""Reliability of sftlab.llm: real HTTP to the scripted tests/llm_server.py, through each transport.
+"""Reliability of sftlab.llm: real HTTP to sftlab.testing.llm_server, through each transport.
 
 Every test runs twice: through litellm, and through sftlab's own OpenAI-compatible http transport.
 """
@@ -15,11 +15,11 @@ import time
 from pathlib import Path
 
 import pytest
-from llm_server import ScriptedLLMServer
 from pydantic import BaseModel, ValidationInfo, field_validator
 
 from sftlab.io import write_json
 from sftlab.llm import LLMCache, LLMClient, LLMError, LLMSettings, check_failure_rate
+from sftlab.testing.llm_server import ScriptedLLMServer
 
 
 class Echo(BaseModel):
