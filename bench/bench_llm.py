@@ -17,21 +17,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from pydantic import BaseModel
-
 from sftlab.llm import LLMClient, LLMSettings
 from sftlab.llm.client import _background_loop
-from sftlab.testing.llm_server import start_subprocess
+from sftlab.testing.llm_server import Echo, ask, start_subprocess
 
 LATENCY_S = 0.05
 
 
-class Echo(BaseModel):
-    echo: str
-
-
 def conversations(tag: str, n: int) -> list[list[dict[str, str]]]:
-    return [[{"role": "user", "content": f"{tag} question {i}"}] for i in range(n)]
+    return ask(*(f"{tag} question {i}" for i in range(n)))
 
 
 def settings(url: str, cache: Path, concurrency: int, transport: str = "auto") -> LLMSettings:

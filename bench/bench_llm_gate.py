@@ -12,16 +12,10 @@ from __future__ import annotations
 
 import tempfile
 
-from pydantic import BaseModel
-
 from sftlab.llm import LLMClient, LLMError, LLMSettings
-from sftlab.testing.llm_server import ScriptedLLMServer
+from sftlab.testing.llm_server import Echo, ScriptedLLMServer, ask
 
 ITEMS = 100
-
-
-class Echo(BaseModel):
-    echo: str
 
 
 def requests_sent(behaviour: str, max_retries: int) -> tuple[int, str]:
@@ -31,7 +25,7 @@ def requests_sent(behaviour: str, max_retries: int) -> tuple[int, str]:
                 model="openai/bench", api_base=server.url, transport="http",
                 max_retries=max_retries, backoff_base_s=0.01, cache_path=f"{folder}/llm.sqlite",
             )  # fmt: skip
-            conversations = [[{"role": "user", "content": f"item {i}"}] for i in range(ITEMS)]
+            conversations = ask(*(f"item {i}" for i in range(ITEMS)))
             try:
                 LLMClient(settings).run_json(conversations, Echo)
                 reason = "not stopped"

@@ -13,28 +13,15 @@ import os
 from pathlib import Path
 
 import pytest
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from sftlab.config import ConfigError, validate_config
 from sftlab.io import read_yaml
 from sftlab.llm import LLMCache, LLMClient, LLMError, LLMSettings
 from sftlab.llm.transport import MAX_REPLY_BYTES
-from sftlab.testing.llm_server import ScriptedLLMServer
+from sftlab.testing.llm_server import Echo, ScriptedLLMServer, ask
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-class Echo(BaseModel):
-    echo: str
-
-
-def ask(*texts: str) -> list[list[dict[str, str]]]:
-    return [[{"role": "user", "content": text}] for text in texts]
-
-
-@pytest.fixture(params=["litellm", "http"])
-def transport(request) -> str:
-    return request.param
 
 
 def settings(url: str, tmp_path: Path, transport: str, **overrides) -> LLMSettings:

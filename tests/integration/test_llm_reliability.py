@@ -19,11 +19,7 @@ from pydantic import BaseModel, ValidationInfo, field_validator
 
 from sftlab.io import write_json
 from sftlab.llm import LLMCache, LLMClient, LLMError, LLMSettings, check_failure_rate
-from sftlab.testing.llm_server import ScriptedLLMServer
-
-
-class Echo(BaseModel):
-    echo: str
+from sftlab.testing.llm_server import Echo, ScriptedLLMServer, ask
 
 
 class Letter(BaseModel):
@@ -35,15 +31,6 @@ class Letter(BaseModel):
         if info.context and value != info.context:
             raise ValueError(f"answer {value} differs from the gold letter {info.context}")
         return value
-
-
-def ask(*texts: str) -> list[list[dict[str, str]]]:
-    return [[{"role": "user", "content": text}] for text in texts]
-
-
-@pytest.fixture(params=["litellm", "http"])
-def transport(request) -> str:
-    return request.param
 
 
 def settings(server: ScriptedLLMServer, tmp_path: Path, transport: str, **overrides) -> LLMSettings:

@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 from transformers import TrainerCallback
 
-from sftlab.testing.tiny_models import entry, save_model_dir, write_sft_set
+from sftlab.testing.tiny_models import sft_task
 from sftlab.train import train_sft
 
 SETTINGS = {
@@ -36,11 +36,7 @@ class Saves(TrainerCallback):
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory):
-    root = tmp_path_factory.mktemp("resume")
-    return {
-        "entry": entry(save_model_dir(root / "model")),
-        "data": write_sft_set(root / "set.jsonl"),
-    }
+    return sft_task(tmp_path_factory.mktemp("resume"))
 
 
 def killed_at_step_5(base, tmp_path, settings=SETTINGS):

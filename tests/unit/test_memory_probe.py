@@ -14,7 +14,7 @@ from sftlab.memory.backends.hits import HitTest
 from sftlab.memory.estimator import continuation_logprobs, rank_agreement, teacher_forcing_probe
 from sftlab.memory.probe import ProbeSettings, raw_facts, run_probe
 from sftlab.memory.templates import Aliases, Templates
-from sftlab.testing.tiny_models import build_model, build_tokenizer
+from sftlab.testing.tiny_models import tiny_lm
 
 TEMPLATES = Templates(
     "t1",
@@ -32,8 +32,7 @@ SETTINGS = ProbeSettings(
 
 @pytest.fixture(scope="module")
 def tiny():
-    tokenizer = build_tokenizer()
-    return build_model(tokenizer), tokenizer
+    return tiny_lm()
 
 
 def facts(n=5):
