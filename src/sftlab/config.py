@@ -312,14 +312,20 @@ def check_llm(llm: dict[str, Any]) -> None:
         raise ConfigError("llm.api_key_file: set llm.api_key_env or llm.api_key_file, not both")
 
 
+def probe_settings(memory: dict[str, Any], model: str) -> dict[str, Any]:
+    """The probe_memory job's settings: memory.probe with the model's probe_overrides, less the
+    estimator choice (which selects rules, not samples).
+    """
+    merged = {**memory["probe"], **memory["probe_overrides"].get(model, {})}
+    return {k: v for k, v in merged.items() if k not in ("estimator", "compare_estimators")}
+
+
 def _check_probe_server(memory: dict[str, Any]) -> None:
     """The server probe backend talks to a running server: its address must be given."""
     if not memory.get("enabled", False):
         return
-    from sftlab.memory.backends import job_settings  # how a model's probe settings are merged
-
     for name in memory.get("models", []):
-        probe = job_settings(memory, name)
+        probe = probe_settings(memory, name)
         if probe.get("backend") == "server" and not probe.get("server", {}).get("api_base"):
             override = "server" in memory.get("probe_overrides", {}).get(name, {})
             where = f"memory.probe_overrides.{name}" if override else "memory.probe"
