@@ -3,7 +3,8 @@
 workflow/schemas/ owns the defaults. A class that restates one must restate it equal, or code run
 outside the workflow (a bench, a test, a notebook) computes with other settings than a workflow job.
 Classes are found by name (`class ...Settings` anywhere in src/sftlab), so a new one fails here
-until it is mapped to its config section below.
+until it is mapped to its config section below; functions whose keyword defaults a section fills
+are listed by hand.
 """
 
 from __future__ import annotations
@@ -69,6 +70,21 @@ MIRRORS = {
     ),
     "sftlab.train.settings:SFT_DEFAULTS": Mirror(
         ("train.sft",), unset=("report_to", "disable_tqdm"), partial=True
+    ),
+    # functions a rule calls with a config section as keyword arguments
+    "sftlab.demo.tokenizer:train_tokenizer": Mirror(("demo.tokenizer",)),
+    "sftlab.demo.validity:score_facts": Mirror(("demo.validity",), unset=("seed",)),
+    "sftlab.silly.summary:summarise": Mirror(
+        (),
+        keys={
+            "n_boot": "silly.summary.bootstrap",
+            "seed": "silly.summary.seed",
+            "alpha": "silly.summary.alpha",
+        },
+        unset=("per_seed",),
+    ),
+    "sftlab.silly.summary:consistency": Mirror(
+        (), keys={"seed": "silly.summary.seed", "alpha": "silly.summary.alpha"}, unset=("n_perm",)
     ),
 }
 
