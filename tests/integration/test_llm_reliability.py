@@ -148,15 +148,13 @@ def test_cache_key_covers_output_parameters(server, tmp_path, transport):
 
 CHILD = """
 import sys
-from pydantic import BaseModel
 from sftlab.llm import LLMClient, LLMSettings
-class Echo(BaseModel):
-    echo: str
+from sftlab.testing.llm_server import Echo, ask
 url, cache, n, transport = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 settings = LLMSettings(
     model="openai/test-model", api_base=url, cache_path=cache, concurrency=4, transport=transport
 )
-LLMClient(settings).run_json([[{"role": "user", "content": f"item {i}"}] for i in range(n)], Echo)
+LLMClient(settings).run_json(ask(*(f"item {i}" for i in range(n))), Echo)
 """
 
 

@@ -151,6 +151,8 @@ def mismatches(target: str, mirror: Mirror, config: dict[str, Any]) -> list[str]
     for name in mirror.passed_on:
         if defaults.get(name) not in ({}, None):
             problems.append(f"{target}.{name}: passes options on, so its default must be empty")
+    for name in sorted(set(mirror.unset) & set(wanted)):
+        problems.append(f"{target}.{name}: marked unset, but config key {wanted[name]} holds it")
     fields = set(defaults) - set(mirror.unset) - set(mirror.passed_on)
     if not mirror.partial:
         for name in sorted(set(wanted) - fields):
