@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -23,25 +22,13 @@ from pathlib import Path
 
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests/workflow"))
-from workflow_helpers import Workflow  # noqa: E402
+from sftlab.testing.workflow import copy_workflow
 
 REPO = Path(__file__).resolve().parents[1]
-PARTS = ("Snakefile", "workflow", "config", "profiles", "envs")
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 DRY_RUN_TARGET_S = 20.0
 NOOP_TARGET_S = 10.0
 PAPER_CONFIGS = ("config/paper_memory.yaml", "config/paper_silly.yaml")
-
-
-def copy_workflow(dest: Path) -> Path:
-    dest.mkdir(parents=True)
-    for part in PARTS:
-        if (REPO / part).is_dir():
-            shutil.copytree(REPO / part, dest / part, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(REPO / part, dest / part)
-    return dest
 
 
 def synthetic_config(study: str) -> dict:
@@ -85,7 +72,7 @@ def report(label: str, seconds: float, target: float, detail: str) -> None:
 
 
 def bench_dry_runs(scratch: Path, repeat: int, synthetic: bool) -> None:
-    workdir = copy_workflow(scratch / "plan")
+    workdir = copy_workflow(REPO, scratch / "plan", tiny=False).root
     for configfile in PAPER_CONFIGS:
         if (REPO / configfile).exists() and not synthetic:
             label, path = configfile, configfile
@@ -102,11 +89,11 @@ def bench_dry_runs(scratch: Path, repeat: int, synthetic: bool) -> None:
 
 def bench_noop(scratch: Path, demo: Path | None, repeat: int, touch: bool) -> None:
     if demo is None:
-        demo = copy_workflow(scratch / "demo")
+        workflow = copy_workflow(REPO, scratch / "demo", tiny=False)
+        demo = workflow.root
         start = time.perf_counter()
         if touch:
-            config = yaml.safe_load((demo / "config/config.yaml").read_text())
-            Workflow(demo, config).touch_all()
+            workflow.touch_all()
         else:
             snakemake(demo)
         label = "(demo outputs touched, once)" if touch else "(demo run, once)"

@@ -13,28 +13,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from pydantic import BaseModel
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from llm_server import start_subprocess  # noqa: E402
-
-from sftlab.llm import LLMClient, LLMSettings  # noqa: E402
-from sftlab.llm.client import _background_loop  # noqa: E402
+from sftlab.llm import LLMClient, LLMSettings
+from sftlab.llm.client import _background_loop
+from sftlab.testing.llm_server import Echo, ask, start_subprocess
 
 LATENCY_S = 0.05
 
 
-class Echo(BaseModel):
-    echo: str
-
-
 def conversations(tag: str, n: int) -> list[list[dict[str, str]]]:
-    return [[{"role": "user", "content": f"{tag} question {i}"}] for i in range(n)]
+    return ask(*(f"{tag} question {i}" for i in range(n)))
 
 
 def settings(url: str, cache: Path, concurrency: int, transport: str = "auto") -> LLMSettings:

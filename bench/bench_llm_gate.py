@@ -2,7 +2,7 @@
 
     python bench/bench_llm_gate.py
 
-100 items against tests/llm_server.py answering 503 (or 401) to everything, through the http
+100 items against sftlab.testing.llm_server answering 503 (or 401) to everything, through the http
 transport with concurrency 8 and max_failure_rate 0.05 (the defaults), fast backoff. Prints the
 requests sent and the ratio to what the job sent before the gate (every item tried max_retries + 1
 times for 503, once for 401).
@@ -10,22 +10,12 @@ times for 503, once for 401).
 
 from __future__ import annotations
 
-import sys
 import tempfile
-from pathlib import Path
 
-from pydantic import BaseModel
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from llm_server import ScriptedLLMServer  # noqa: E402
-
-from sftlab.llm import LLMClient, LLMError, LLMSettings  # noqa: E402
+from sftlab.llm import LLMClient, LLMError, LLMSettings
+from sftlab.testing.llm_server import Echo, ScriptedLLMServer, ask
 
 ITEMS = 100
-
-
-class Echo(BaseModel):
-    echo: str
 
 
 def requests_sent(behaviour: str, max_retries: int) -> tuple[int, str]:
@@ -35,7 +25,7 @@ def requests_sent(behaviour: str, max_retries: int) -> tuple[int, str]:
                 model="openai/bench", api_base=server.url, transport="http",
                 max_retries=max_retries, backoff_base_s=0.01, cache_path=f"{folder}/llm.sqlite",
             )  # fmt: skip
-            conversations = [[{"role": "user", "content": f"item {i}"}] for i in range(ITEMS)]
+            conversations = ask(*(f"item {i}" for i in range(ITEMS)))
             try:
                 LLMClient(settings).run_json(conversations, Echo)
                 reason = "not stopped"

@@ -14,28 +14,28 @@ import numpy as np
 import polars as pl
 import torch
 from demo_shaped import demo_tokenizer
-from transformers import LlamaConfig, LlamaForCausalLM
+from transformers import LlamaForCausalLM
 
 from sftlab.evaluate.mc import MCSettings, evaluate_mc
+from sftlab.testing.tiny_models import build_model
 
 TARGET_RATIO = 3.0
 SUBJECTS = ("astronomy", "philosophy")
 
 
-def model_100m(vocab: int) -> LlamaForCausalLM:
+def model_100m(tokenizer) -> LlamaForCausalLM:
     """Llama shape of ~110M parameters: 12 layers, width 768, a 32k tied vocabulary."""
-    torch.manual_seed(0)
-    config = LlamaConfig(
-        vocab_size=max(vocab, 32000),
-        hidden_size=768,
+    return build_model(
+        tokenizer,
+        hidden=768,
+        layers=12,
+        init=0.02,
+        vocab_size=max(len(tokenizer), 32000),
         intermediate_size=2048,
-        num_hidden_layers=12,
         num_attention_heads=12,
         num_key_value_heads=12,
         max_position_embeddings=4096,
-        tie_word_embeddings=True,
     )
-    return LlamaForCausalLM(config).eval()
 
 
 def mmlu_like(items_per_subject: int) -> pl.DataFrame:
@@ -69,7 +69,7 @@ def main() -> int:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     tokenizer = demo_tokenizer()
-    model = model_100m(len(tokenizer))
+    model = model_100m(tokenizer)
     params = sum(p.numel() for p in model.parameters()) / 1e6
     items = mmlu_like(args.items)
     n = args.items * len(SUBJECTS)

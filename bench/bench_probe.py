@@ -122,7 +122,7 @@ def main() -> None:
         )
         if args.no_server:
             return
-        from helpers_server import sampling_body, transformers_serve
+        from sftlab.testing.serve import sampling_body, transformers_serve
 
         small = facts.head(args.server_facts)
         local, _ = timed(naive, small, ProbeSettings(**common), folder, "wall")

@@ -22,35 +22,34 @@ from pathlib import Path
 
 import torch
 
+from sftlab.testing.tiny_models import (
+    FACTS,
+    build_model,
+    build_tokenizer,
+    entry,
+    save_model_dir,
+    write_sft_set,
+)
+from sftlab.train import train_sft
+from sftlab.train.launch import train_sft_launched
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
-
-from helpers_engine import FACTS, build_tokenizer, entry, save_model_dir, write_sft_set  # noqa: E402
-
-from sftlab.train import train_sft  # noqa: E402
-from sftlab.train.launch import train_sft_launched  # noqa: E402
 
 
 def random_llama(path: Path, layers: int) -> int:
     """A ~1B Llama (width 2048, 16 heads, 4 KV heads, MLP 5632) with a small BPE; its parameters."""
-    from transformers import LlamaConfig, LlamaForCausalLM
-
     tokenizer = build_tokenizer()
-    config = LlamaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=2048,
+    model = build_model(
+        tokenizer,
+        hidden=2048,
+        layers=layers,
+        init=0.02,
         intermediate_size=5632,
-        num_hidden_layers=layers,
         num_attention_heads=16,
         num_key_value_heads=4,
         max_position_embeddings=1024,
-        bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id,
-        initializer_range=0.02,
+        tie_word_embeddings=False,
     )
-    torch.manual_seed(0)
-    model = LlamaForCausalLM(config)
     model.save_pretrained(path)
     tokenizer.save_pretrained(path)
     return sum(p.numel() for p in model.parameters())

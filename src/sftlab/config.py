@@ -288,36 +288,70 @@ def check_references(config: dict[str, Any]) -> None:
                 f"memory.probe_overrides.{name}.{key}: not a per-model probe setting "
                 f"(allowed: {', '.join(per_model)})"
             )
+    _check_probe_server(memory)
     bins = memory.get("levels", {}).get("bins")
-    if bins is not None and list(bins) != sorted(bins):
-        raise ConfigError(f"memory.levels.bins: must increase, got {bins}")
-    llm = config.get("llm", {})
+    if bins is not None:
+        from sftlab.memory.levels import check_bins  # the levels module owns what bins mean
+
+        try:
+            check_bins(bins)
+        except ValueError as err:
+            raise ConfigError(f"memory.levels.bins: {err}") from None
+    check_llm(config.get("llm", {}))
+
+
+def check_llm(llm: dict[str, Any]) -> None:
+    """The `llm` section's cross-key rules; LLMSettings applies them too, so a client built outside
+    the workflow (python -m sftlab.llm, a bench) obeys the same ones."""
     if llm.get("transport") == "http" and not llm.get("api_base"):
         raise ConfigError(
             "llm.transport: 'http' talks to an OpenAI-compatible server and needs llm.api_base "
             "(use transport litellm or auto for a hosted provider)"
         )
+    if llm.get("api_key_env") is not None and llm.get("api_key_file") is not None:
+        raise ConfigError("llm.api_key_file: set llm.api_key_env or llm.api_key_file, not both")
 
 
-# Which datasets each study reads (the data stage builds only these).
-STUDY_DATA = {"memory": ("entityquestions",), "silly": ("mmlu", "ruozhiba")}
+def probe_settings(memory: dict[str, Any], model: str) -> dict[str, Any]:
+    """The probe_memory job's settings: memory.probe with the model's probe_overrides, less the
+    estimator choice (which selects rules, not samples).
+    """
+    merged = {**memory["probe"], **memory["probe_overrides"].get(model, {})}
+    return {k: v for k, v in merged.items() if k not in ("estimator", "compare_estimators")}
+
+
+def _check_probe_server(memory: dict[str, Any]) -> None:
+    """The server probe backend talks to a running server: its address must be given."""
+    if not memory.get("enabled", False):
+        return
+    for name in memory.get("models", []):
+        probe = probe_settings(memory, name)
+        if probe.get("backend") == "server" and not probe.get("server", {}).get("api_base"):
+            override = "server" in memory.get("probe_overrides", {}).get(name, {})
+            where = f"memory.probe_overrides.{name}" if override else "memory.probe"
+            raise ConfigError(
+                f"{where}.server.api_base: the 'server' probe backend of model '{name}' needs "
+                "the server's address (e.g. http://127.0.0.1:8000/v1)"
+            )
+
+
+# Which study reads each dataset (the data stage builds only those of enabled studies).
+DATA_USERS = {"entityquestions": "memory", "mmlu": "silly", "ruozhiba": "silly"}
 
 
 def _check_demo_sources(config: dict[str, Any]) -> None:
     """A study that reads demo data or the demo model needs the demo world enabled."""
     if config.get("demo", {}).get("enabled", False):
         return
-    for study, datasets in STUDY_DATA.items():
-        section = config.get(study, {})
-        if not section.get("enabled", False):
-            continue
-        for name in datasets:
-            if config.get("data", {}).get(name, {}).get("source") == "demo":
-                raise ConfigError(
-                    f"data.{name}.source: 'demo' needs demo.enabled: true "
-                    f"(the {study} study reads it); use source hub or path, or enable the demo"
-                )
-        for name in section.get("models", []):
+    enabled = [s for s in ("memory", "silly") if config.get(s, {}).get("enabled", False)]
+    for name, study in DATA_USERS.items():
+        if study in enabled and config.get("data", {}).get(name, {}).get("source") == "demo":
+            raise ConfigError(
+                f"data.{name}.source: 'demo' needs demo.enabled: true "
+                f"(the {study} study reads it); use source hub or path, or enable the demo"
+            )
+    for study in enabled:
+        for name in config[study].get("models", []):
             path = str(config["models"][name].get("path") or "")
             if path.startswith("results/demo/"):
                 raise ConfigError(

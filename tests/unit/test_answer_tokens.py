@@ -6,11 +6,11 @@ and the tokenized prompt + completion). The chat template is Llama 3's, on a tok
 """
 
 import pytest
-from helpers_engine import build_tokenizer
 from helpers_silly import mmlu_table
 
 from sftlab.evaluate.mc import LETTERS, build_context, encode_requests
 from sftlab.silly.rewrite import make_example
+from sftlab.testing.tiny_models import build_tokenizer
 
 LLAMA3_TEMPLATE = (
     "{% set loop_messages = messages %}{% for message in loop_messages %}"

@@ -49,6 +49,12 @@ BAD = [
     ("memory.probe.samples", "ten", "memory.probe.samples"),
     ("memory.probe.temperature", -1, "memory.probe.temperature"),
     ("memory.levels.bins", [0, 0.5, 0.25, 1.0], "memory.levels.bins"),
+    ("memory.levels.bins", [0, 0.5, 0.5, 1.0], "strictly increasing"),  # level (.5, .5] is empty
+    ("memory.levels.bins", [0, 0.5, 0.9], "end at >= 1"),  # R = 1 would have no level
+    ("memory.probe.backend", "server", "memory.probe.server.api_base"),
+    ("memory.probe_overrides", {"demo": {"backend": "server"}}, "memory.probe.server.api_base"),
+    ("llm.transport", "http", "needs llm.api_base"),
+    ("llm.api_key_file", "~/.key", "llm.api_key_file: set llm.api_key_env"),
     ("train.method", "qlora", "train.method"),
     ("train.sft.learning_rate", "fast", "train.sft.learning_rate"),
     ("train.lora.r", 0, "train.lora.r"),
@@ -73,9 +79,42 @@ BAD = [
 def test_bad_config_is_rejected_naming_the_key(repo, default_config, key, value, expected):
     config = copy.deepcopy(default_config)
     set_key(config, key, value)
+    if key == "llm.api_key_file":
+        set_key(config, "llm.api_key_env", "MY_KEY")
     with pytest.raises(ConfigError) as info:
         validate(repo, config)
     assert expected in str(info.value)
+
+
+@pytest.mark.parametrize("bins", [[0.0, 1.0], [0, 0.5, 1], [0.0, 0.1, 2.0]])
+def test_strictly_increasing_bins_from_zero_to_one_are_accepted(repo, default_config, bins):
+    config = copy.deepcopy(default_config)
+    set_key(config, "memory.levels.bins", bins)
+    assert validate(repo, config)["memory"]["levels"]["bins"] == bins
+
+
+def test_a_server_probe_with_its_address_is_accepted(repo, default_config):
+    config = copy.deepcopy(default_config)
+    set_key(config, "memory.probe.backend", "server")
+    set_key(config, "memory.probe.server.api_base", "http://127.0.0.1:8000/v1")
+    assert validate(repo, config)["memory"]["probe"]["server"]["concurrency"] == 32
+
+
+def test_every_schema_key_is_described_and_every_section_closed(repo):
+    from sftlab.config import load_schema, reference_rows
+
+    schema = load_schema(repo / SCHEMA)
+    assert [key for key, _, _, text in reference_rows(schema) if not text] == []
+
+    def open_sections(node, key):
+        if "properties" in node and node.get("additionalProperties") is not False:
+            yield key
+        for name, sub in node.get("properties", {}).items():
+            yield from open_sections(sub, f"{key}.{name}")
+        if isinstance(node.get("additionalProperties"), dict):  # named entries (models.<name>)
+            yield from open_sections(node["additionalProperties"], f"{key}.<name>")
+
+    assert list(open_sections(schema, "<root>")) == []
 
 
 def test_strings_from_the_command_line_become_the_types_the_schema_asks_for(repo, default_config):

@@ -1,7 +1,6 @@
 import numpy as np
 import pytest
 import torch
-from helpers_engine import CHAT_TEMPLATE, build_model, build_tokenizer, mmlu_items
 
 from sftlab.evaluate.mc import (
     MCSettings,
@@ -11,12 +10,16 @@ from sftlab.evaluate.mc import (
     fewshot_pool,
     summarise_mc,
 )
+from sftlab.testing.tiny_models import (
+    CHAT_TEMPLATE,
+    mmlu_items,
+    tiny_lm,
+)
 
 
 @pytest.fixture(scope="module")
 def lm():
-    tokenizer = build_tokenizer()
-    return build_model(tokenizer, hidden=48, layers=3), tokenizer
+    return tiny_lm(hidden=48, layers=3)
 
 
 def reference_scores(model, tokenizer, items, settings):

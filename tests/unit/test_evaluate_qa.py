@@ -1,16 +1,15 @@
 import polars as pl
 import pytest
-from helpers_engine import build_model, build_tokenizer, qa_items
 
 from sftlab.evaluate.match import MatchSettings
 from sftlab.evaluate.qa import QASettings, build_prompts, evaluate_qa, gold_answers, summarise_qa
 from sftlab.lm.generate import generate
+from sftlab.testing.tiny_models import qa_items, tiny_lm
 
 
 @pytest.fixture(scope="module")
 def lm():
-    tokenizer = build_tokenizer()
-    return build_model(tokenizer), tokenizer
+    return tiny_lm()
 
 
 def test_batched_evaluation_equals_one_item_at_a_time(lm):

@@ -1,4 +1,7 @@
-"""LLMSettings and workflow/schemas/llm.schema.yaml: the same keys with the same defaults."""
+"""LLMSettings: built from the config's `llm:` section, checks, transport choice and identity.
+
+That its defaults equal the schema's is held by test_settings_defaults.py, with every other class.
+"""
 
 from __future__ import annotations
 
@@ -12,17 +15,6 @@ from sftlab.config import ConfigError, validate_config
 from sftlab.llm import LLMSettings
 
 ROOT = Path(__file__).resolve().parents[2]
-SCHEMA = ROOT / "workflow" / "schemas" / "llm.schema.yaml"
-
-
-def test_schema_mirrors_settings():
-    schema = yaml.safe_load(SCHEMA.read_text())
-    assert schema["additionalProperties"] is False
-    assert set(schema["properties"]) == set(LLMSettings.model_fields)
-    defaults = LLMSettings()
-    for name, spec in schema["properties"].items():
-        assert spec["description"], name
-        assert spec["default"] == getattr(defaults, name), name
 
 
 def test_default_config_llm_section_builds_settings():
@@ -73,7 +65,7 @@ def test_served_model_drops_only_openai_compatible_prefixes():
 
 
 def test_http_transport_needs_api_base():
-    with pytest.raises(ValidationError, match="needs api_base"):
+    with pytest.raises(ValidationError, match="needs llm.api_base"):
         LLMSettings(transport="http")
     with pytest.raises(ConfigError, match=r"llm.transport: 'http' .* needs llm.api_base"):
         validate_config(

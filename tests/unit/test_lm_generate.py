@@ -5,7 +5,7 @@ import copy
 
 import pytest
 import torch
-from helpers_engine import build_model, build_tokenizer
+from sftlab.testing.tiny_models import build_model, build_tokenizer
 
 from sftlab.lm.generate import complete, cut_at_stop, generate
 from sftlab.lm.padding import left_pad

@@ -1,6 +1,5 @@
 import pytest
 import torch
-from helpers_engine import CHAT_TEMPLATE, entry, save_model_dir
 
 from sftlab.lm.load import (
     AdapterMismatchError,
@@ -10,6 +9,7 @@ from sftlab.lm.load import (
     pick_device,
     pick_dtype,
 )
+from sftlab.testing.tiny_models import CHAT_TEMPLATE, entry, save_model_dir
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ import math
 import polars as pl
 import pytest
 import torch
-from helpers_engine import build_model, build_tokenizer
 
 from sftlab.evaluate.match import MatchSettings, is_hit
 from sftlab.lm.loglik import continuation_logprobs
@@ -16,6 +15,7 @@ from sftlab.memory.backends.hits import HitTest
 from sftlab.memory.estimator import rank_agreement, teacher_forcing_probe
 from sftlab.memory.probe import ProbeSettings, raw_facts, run_probe
 from sftlab.memory.templates import Aliases, Templates
+from sftlab.testing.tiny_models import tiny_lm
 
 TEMPLATES = Templates(
     "t1",
@@ -33,8 +33,7 @@ SETTINGS = ProbeSettings(
 
 @pytest.fixture(scope="module")
 def tiny():
-    tokenizer = build_tokenizer()
-    return build_model(tokenizer), tokenizer
+    return tiny_lm()
 
 
 def facts(n=5):

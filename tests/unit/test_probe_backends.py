@@ -1,65 +1,13 @@
-"""Backend plumbing without an engine: the completions client's retries and `n` fallback against a
-stdlib server, stop-on-hit's hit test and stop strings, and the missing-vLLM message."""
-
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+"""Backend plumbing without an engine: stop-on-hit's hit test and stop strings, the missing-vLLM
+message, the resources a backend asks for (the completions client against a server:
+tests/integration/test_completions_client.py)."""
 
 import pytest
 
 from sftlab.evaluate.match import MatchSettings, is_hit
-from sftlab.llm.completions import CompletionsClient
 from sftlab.memory.backends import open_backend
 from sftlab.memory.backends.hits import HitTest, stop_strings
 from sftlab.memory.backends.server import _sample
-
-
-class Completions(BaseHTTPRequestHandler):
-    """One choice per request whatever `n` says (as transformers serve), the text naming the
-    seed; the first request of each prompt gets a 503 first."""
-
-    seen: set = set()
-    bodies: list = []
-
-    def do_POST(self):
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        self.bodies.append(body)
-        if body["prompt"] not in self.seen:
-            self.seen.add(body["prompt"])
-            self.send_response(503)
-            self.end_headers()
-            return
-        reply = {"choices": [{"index": 0, "text": f"s{body['seed']}", "finish_reason": "length"}]}
-        data = json.dumps(reply).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def server():
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Completions)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/v1"
-    httpd.shutdown()
-
-
-def test_client_retries_and_falls_back_to_one_request_per_sample(server):
-    client = CompletionsClient(server, "m", backoff_base_s=0.01, concurrency=4)
-    bodies = [{"prompt": "p0", "max_tokens": 4}, {"prompt": "p1", "max_tokens": 4}]
-    done = []
-    out = client.complete_all(bodies, 3, seed=100, on_done=done.append)
-    assert [[c.text for c in row] for row in out] == [
-        ["s100", "s101", "s102"],
-        ["s103", "s104", "s105"],
-    ]
-    assert client.n_supported is False and client.retries == 2 and done == [1, 1]
-    assert all(b["model"] == "m" for b in Completions.bodies)
 
 
 def test_hit_test_is_decided_only_when_no_continuation_can_undo_it():
@@ -91,11 +39,6 @@ def test_missing_vllm_names_the_install_command(monkeypatch):
     monkeypatch.setitem(sys.modules, "vllm", None)  # import vllm raises ImportError
     with pytest.raises(ImportError, match=r"pip install 'vllm>=0\.10'.*envs/vllm\.yaml"):
         open_backend("vllm", {}, {"name": "m", "path": "."}, 1)
-
-
-def test_server_backend_needs_an_api_base():
-    with pytest.raises(ValueError, match=r"memory\.probe\.server\.api_base"):
-        open_backend("server", {}, {"name": "m", "path": "."}, 1)
 
 
 def test_gpu_check_script_skips_cleanly_without_cuda(capsys, monkeypatch):

@@ -2,12 +2,18 @@ import json
 
 import polars as pl
 import pytest
-from helpers_engine import entry, mmlu_items, qa_items, save_model_dir, write_sft_set
 from transformers import TrainerCallback
 
 from sftlab.evaluate.mc import MCSettings, evaluate_mc
 from sftlab.evaluate.qa import QASettings, evaluate_qa
 from sftlab.lm.load import AdapterMismatchError, load_model
+from sftlab.testing.tiny_models import (
+    entry,
+    mmlu_items,
+    qa_items,
+    save_model_dir,
+    sft_task,
+)
 from sftlab.train import SFTDataError, build_configs, oom_advice, train_sft
 
 # 8 facts, batch 4: 2 steps per epoch; 40 epochs at a high rate memorise them.
@@ -26,12 +32,7 @@ SETTINGS = {
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory):
-    root = tmp_path_factory.mktemp("train")
-    return {
-        "entry": entry(save_model_dir(root / "model")),
-        "data": write_sft_set(root / "set.jsonl"),
-        "root": root,
-    }
+    return sft_task(tmp_path_factory.mktemp("train"))
 
 
 @pytest.fixture(scope="module", params=["lora", "full"])

@@ -8,9 +8,9 @@ sharding itself runs in bench/gpu_check_train.py on a GPU.
 import polars as pl
 import pytest
 import torch
-from helpers_engine import entry, save_model_dir, write_sft_set
 from transformers import AutoModelForCausalLM
 
+from sftlab.testing.tiny_models import entry, save_model_dir, write_sft_set
 from sftlab.train import train_sft
 from sftlab.train.launch import launch_command, train_sft_launched
 

@@ -7,9 +7,9 @@ One optimizer step at the paper's learning rate (1e-5) on a model initialised li
 
 import pytest
 import torch
-from helpers_engine import build_model, build_tokenizer, entry, write_sft_set
 from safetensors.torch import load_file
 
+from sftlab.testing.tiny_models import build_model, build_tokenizer, entry, write_sft_set
 from sftlab.train import build_configs, train_sft
 from sftlab.train.settings import resolve_precision, weight_dtype
 

@@ -1,7 +1,8 @@
-"""Workflow fixtures; the machinery lives in workflow_helpers.py (importable by test modules)."""
+"""Workflow fixtures; the machinery lives in sftlab.testing.workflow."""
 
 import pytest
-from workflow_helpers import Workflow, copy_workflow
+
+from sftlab.testing.workflow import Workflow, copy_workflow
 
 
 @pytest.fixture

@@ -26,8 +26,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from llm_server import ScriptedLLMServer, last_user_text
-from workflow_helpers import TINY_RULES, PlannedJob, Workflow, copy_workflow, parse_plan
+
+from sftlab.testing.llm_server import ScriptedLLMServer, last_user_text
+from sftlab.testing.workflow import TINY_RULES, PlannedJob, Workflow, copy_workflow, parse_plan
 
 API_KEY = {"OPENAI_API_KEY": "sk-test"}  # the scripted server accepts any key
 

@@ -47,7 +47,7 @@ def test_lint_is_clean(repo):
 
 def test_paper_configs_plan_nothing_over_the_demos_files(repo, tmp_path):
     """In a tree where the demo ran, a paper config plans only new files under its own root."""
-    from workflow_helpers import copy_workflow
+    from sftlab.testing.workflow import copy_workflow
 
     workflow = copy_workflow(repo, tmp_path / "wf")
     workflow.touch_all()  # the demo "ran": results/, logs/, benchmarks/ recorded by Snakemake

@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from workflow_helpers import parse_plan
+from sftlab.testing.workflow import parse_plan
 
 
 def plan(repo, *args: str) -> list[tuple[str, str]]:

@@ -13,10 +13,10 @@ import json
 import polars as pl
 import pytest
 import yaml
-from helpers_engine import save_model_dir
-from workflow_helpers import copy_workflow
 
 from sftlab.config import deep_merge
+from sftlab.testing.tiny_models import save_model_dir
+from sftlab.testing.workflow import copy_workflow
 
 EXAMPLE = "config/examples/own_facts"
 PLANNED = [0, 4]  # level 0: every fact of a random model; level 4 (R > 0.75): none

@@ -1,8 +1,9 @@
 """The silly study's LLM path through Snakemake: rules derived, sets rewritten by a test server.
 
 A temp copy of the workflow runs on a tiny config (an MMLU CSV copy, a Ruozhiba JSONL, rules.source
-llm, generator.kind llm, llm.api_base -> tests/llm_server.py on 127.0.0.1). The server answers every
-prompt kind with JSON that follows its schema, and gives one item a wrong answer letter.
+llm, generator.kind llm, llm.api_base -> sftlab.testing.llm_server on 127.0.0.1). The server
+answers every prompt kind with JSON that follows its schema, and gives one item a wrong answer
+letter.
 """
 
 import json
@@ -15,7 +16,8 @@ from pathlib import Path
 import pytest
 import yaml
 from helpers_silly import SUBJECTS
-from llm_server import ScriptedLLMServer, last_user_text
+
+from sftlab.testing.llm_server import ScriptedLLMServer, last_user_text
 
 N_RULES = 3
 WRONG_ITEM = "Which aux statement number 3 holds?"  # the server answers it with a wrong letter

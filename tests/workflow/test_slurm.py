@@ -19,7 +19,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 import yaml
-from workflow_helpers import copy_workflow
+
+from sftlab.testing.workflow import copy_workflow
 
 
 def sinfo(*fields: str) -> list[str]:

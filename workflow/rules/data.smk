@@ -16,7 +16,7 @@ DEMO_RAW = {
 
 
 # The memory study reads EntityQuestions; the silly study reads MMLU and Ruozhiba.
-DATA_USERS = {"entityquestions": "memory", "mmlu": "silly", "ruozhiba": "silly"}
+DATA_USERS = sftlab.config.DATA_USERS
 FINAL_OUTPUTS.append(
     lambda: [
         f"{DATA}/{name}.{ext}"

@@ -51,8 +51,8 @@ def score_facts(
     tokenizer: PreTrainedTokenizerBase,
     samples: int = 1,
     temperature: float = 0.0,
-    max_new_tokens: int = 12,
-    batch_size: int = 128,
+    max_new_tokens: int = 8,  # the defaults of demo.validity
+    batch_size: int = 512,
     seed: int = 0,
 ) -> pl.DataFrame:
     """Per fact: exposure, hit rate on corpus phrasings, on the held-out paraphrase, and overall.

@@ -36,7 +36,7 @@ class MCSettings:
     num_fewshot: int = 0  # the harness's default for `mmlu`; the usual paper setting is 5
     chat_template: bool = False  # render through the tokenizer's chat template (chat models)
     prefix_reuse: bool = True  # KV cache of the per-subject shared prefix; same scores, faster
-    batch_size: int = 16  # rows (contexts) per forward pass
+    batch_size: int = 64  # rows (contexts) per forward pass (evaluate.batch_size)
     fewshot_split: str = "dev"  # exemplars: the first k items of this split, in file order
     eval_split: str = "test"
 

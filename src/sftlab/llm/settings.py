@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from sftlab.config import check_llm
+
 # provider prefixes of litellm model strings that speak the OpenAI chat API as they are
 OPENAI_COMPATIBLE = ("openai", "hosted_vllm")
 
@@ -71,11 +73,8 @@ class LLMSettings(BaseModel):
     )
 
     @model_validator(mode="after")
-    def _http_needs_api_base(self) -> LLMSettings:
-        if self.transport == "http" and not self.api_base:
-            raise ValueError("transport 'http' needs api_base (an OpenAI-compatible server)")
-        if self.api_key_env is not None and self.api_key_file is not None:
-            raise ValueError("set api_key_env or api_key_file, not both")
+    def _cross_key_rules(self) -> LLMSettings:
+        check_llm(self.model_dump())  # written once, in the config module
         return self
 
     def key_variable(self) -> str | None:

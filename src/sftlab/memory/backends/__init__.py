@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from sftlab.config import probe_settings as job_settings  # memory.smk's name for it
 from sftlab.memory.backends.hits import HitTest
 
 BACKENDS = ("hf", "vllm", "server")
@@ -74,22 +75,9 @@ def open_backend(
     if name == "server":
         from sftlab.memory.backends.server import ServerBackend
 
-        if not options.get("api_base"):
-            raise ValueError(
-                "memory.probe.backend 'server' needs memory.probe.server.api_base "
-                "(e.g. http://127.0.0.1:8000/v1)"
-            )
         served = model_entry.get("hub_id") or model_entry.get("path")  # what vllm serve calls it
         return ServerBackend(**{"model": served, **options})
     raise ValueError(f"memory.probe.backend: unknown backend {name!r}; known: {list(BACKENDS)}")
-
-
-def job_settings(memory: dict[str, Any], model: str) -> dict[str, Any]:
-    """The probe_memory job's settings: memory.probe with the model's probe_overrides, less the
-    estimator choice (which selects rules, not samples).
-    """
-    merged = {**memory["probe"], **memory["probe_overrides"].get(model, {})}
-    return {k: v for k, v in merged.items() if k not in ("estimator", "compare_estimators")}
 
 
 def job_gpus(memory: dict[str, Any], model: str) -> int:

@@ -1,9 +1,10 @@
 """A canary API key through the real generate_rule_set stage: no written file may contain it.
 
 The stage script runs as Snakemake would run it (its `main(snakemake)` with the rule's inputs,
-params and log), against tests/llm_server.py answering some items normally and others by echoing
-the Authorization header: in a good answer (cached), in an error body (cut at 300 characters), in
-an invalid answer (re-asked, then a failure record). A second run meets a 401 and stops.
+params and log), against sftlab.testing.llm_server answering some items normally and others by
+echoing the Authorization header: in a good answer (cached), in an error body (cut at 300
+characters), in an invalid answer (re-asked, then a failure record). A second run meets a 401 and
+stops.
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ from types import SimpleNamespace
 
 import polars as pl
 import pytest
-from llm_server import ScriptedLLMServer
 
 from sftlab.llm import LLMError
 from sftlab.silly import prompts
+from sftlab.testing.llm_server import ScriptedLLMServer
 
 ROOT = Path(__file__).resolve().parents[2]
 RULE = {**prompts.NEUTRAL_RULE}

@@ -1,4 +1,4 @@
-"""Reliability of sftlab.llm: real HTTP to the scripted tests/llm_server.py, through each transport.
+"""Reliability of sftlab.llm: real HTTP to sftlab.testing.llm_server, through each transport.
 
 Every test runs twice: through litellm, and through sftlab's own OpenAI-compatible http transport.
 """
@@ -15,15 +15,11 @@ import time
 from pathlib import Path
 
 import pytest
-from llm_server import ScriptedLLMServer
 from pydantic import BaseModel, ValidationInfo, field_validator
 
 from sftlab.io import write_json
 from sftlab.llm import LLMCache, LLMClient, LLMError, LLMSettings, check_failure_rate
-
-
-class Echo(BaseModel):
-    echo: str
+from sftlab.testing.llm_server import Echo, ScriptedLLMServer, ask
 
 
 class Letter(BaseModel):
@@ -35,15 +31,6 @@ class Letter(BaseModel):
         if info.context and value != info.context:
             raise ValueError(f"answer {value} differs from the gold letter {info.context}")
         return value
-
-
-def ask(*texts: str) -> list[list[dict[str, str]]]:
-    return [[{"role": "user", "content": text}] for text in texts]
-
-
-@pytest.fixture(params=["litellm", "http"])
-def transport(request) -> str:
-    return request.param
 
 
 def settings(server: ScriptedLLMServer, tmp_path: Path, transport: str, **overrides) -> LLMSettings:
@@ -161,15 +148,13 @@ def test_cache_key_covers_output_parameters(server, tmp_path, transport):
 
 CHILD = """
 import sys
-from pydantic import BaseModel
 from sftlab.llm import LLMClient, LLMSettings
-class Echo(BaseModel):
-    echo: str
+from sftlab.testing.llm_server import Echo, ask
 url, cache, n, transport = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 settings = LLMSettings(
     model="openai/test-model", api_base=url, cache_path=cache, concurrency=4, transport=transport
 )
-LLMClient(settings).run_json([[{"role": "user", "content": f"item {i}"}] for i in range(n)], Echo)
+LLMClient(settings).run_json(ask(*(f"item {i}" for i in range(n))), Echo)
 """
 
 

@@ -1,5 +1,6 @@
-"""Workflow test helpers: a copy of the workflow in a temporary folder with a tiny config, and a
-reader of Snakemake's dry-run plan (which jobs would run, with their wildcards and reasons)."""
+"""A copy of the workflow in a temporary folder (by default with a tiny config), and a reader of
+Snakemake's dry-run plan (which jobs would run, with their wildcards and reasons): the harness of
+tests/workflow and bench/bench_dryrun.py."""
 
 from __future__ import annotations
 
@@ -151,8 +152,11 @@ class Workflow:
         raise AssertionError(f"snakemake --touch still fails after {rounds} rounds:\n{run.stderr}")
 
 
-def copy_workflow(repo: Path, dest: Path, overrides: dict | None = None) -> Workflow:
-    """Copy the workflow parts to `dest`; its config = default + TINY + overrides."""
+def copy_workflow(
+    repo: Path, dest: Path, overrides: dict | None = None, tiny: bool = True
+) -> Workflow:
+    """Copy the workflow parts to `dest`; its config = default + TINY (unless `tiny` is off) +
+    overrides."""
     dest.mkdir(parents=True, exist_ok=True)
     for part in WORKFLOW_PARTS:
         source = repo / part
@@ -165,5 +169,6 @@ def copy_workflow(repo: Path, dest: Path, overrides: dict | None = None) -> Work
     (dest / TINY_RULES).write_text(yaml.safe_dump(rules, sort_keys=False))
     default = yaml.safe_load((repo / "config/config.yaml").read_text())
     # copies: tests edit their config, never TINY or the overrides they passed
-    config = deep_merge(deep_merge(default, copy.deepcopy(TINY)), copy.deepcopy(overrides or {}))
+    base = deep_merge(default, copy.deepcopy(TINY)) if tiny else default
+    config = deep_merge(base, copy.deepcopy(overrides or {}))
     return Workflow(dest, config)

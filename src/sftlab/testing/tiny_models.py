@@ -1,18 +1,16 @@
-"""Builders for engine tests: a tiny byte-level BPE tokenizer and a tiny random Llama on disk."""
+"""A tiny byte-level BPE tokenizer, a tiny random Llama (in memory or on disk), a memorisation set:
+the model fixtures of the engine tests and of bench/gpu_check_train.py."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import torch
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
-
-# Tiny models gain nothing from intra-op threads, and on a busy 2-core machine OpenMP spinning makes
-# a forward pass ~50x slower with 2 threads than with 1.
-torch.set_num_threads(1)
 
 CORPUS = [
     "The capital of Norland is Vemor.",
@@ -50,23 +48,33 @@ def build_model(
     layers: int = 2,
     seed: int = 0,
     init: float = 0.3,  # 0.02 (Llama's) leaves logits near uniform, out of a LoRA update's reach
+    **shape: Any,  # other LlamaConfig fields (heads, MLP width, ...) for larger models
 ) -> LlamaForCausalLM:
     torch.manual_seed(seed)
     config = LlamaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=hidden,
-        intermediate_size=2 * hidden,
-        num_hidden_layers=layers,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        max_position_embeddings=512,
-        bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id,
-        tie_word_embeddings=True,
-        initializer_range=init,
+        **{
+            "vocab_size": len(tokenizer),
+            "hidden_size": hidden,
+            "intermediate_size": 2 * hidden,
+            "num_hidden_layers": layers,
+            "num_attention_heads": 4,
+            "num_key_value_heads": 2,
+            "max_position_embeddings": 512,
+            "bos_token_id": tokenizer.bos_token_id,
+            "eos_token_id": tokenizer.eos_token_id,
+            "pad_token_id": tokenizer.pad_token_id,
+            "tie_word_embeddings": True,
+            "initializer_range": init,
+            **shape,
+        }
     )
     return LlamaForCausalLM(config).eval()
+
+
+def tiny_lm(**shape: Any) -> tuple[LlamaForCausalLM, PreTrainedTokenizerFast]:
+    """A tiny random Llama (build_model's arguments) with its tokenizer, in memory."""
+    tokenizer = build_tokenizer()
+    return build_model(tokenizer, **shape), tokenizer
 
 
 def save_model_dir(
@@ -115,6 +123,15 @@ def write_sft_set(path: Path, facts=FACTS, template: str = "<|question|> {questi
     ]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     return path
+
+
+def sft_task(root: Path) -> dict[str, Any]:
+    """A tiny model's entry and the memorisation set, under `root`: what a train_sft call takes."""
+    return {
+        "entry": entry(save_model_dir(root / "model")),
+        "data": write_sft_set(root / "set.jsonl"),
+        "root": root,
+    }
 
 
 def qa_items(facts=FACTS) -> pl.DataFrame:

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from llm_server import ScriptedLLMServer
 
 from sftlab.llm.__main__ import main
+from sftlab.testing.llm_server import ScriptedLLMServer
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD = json.dumps({"ok": True, "capital_of_france": "Paris"})

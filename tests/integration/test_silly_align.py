@@ -7,13 +7,13 @@ import json
 
 import pytest
 from helpers_silly import mmlu_table
-from llm_server import ScriptedLLMServer
 
 from sftlab.llm import LLMClient, LLMSettings
 from sftlab.silly.align import TooFewItems, check_same_items, common_items, keep
 from sftlab.silly.baselines import mixed_examples, plain_examples
 from sftlab.silly.prompts import NEUTRAL_RULE
 from sftlab.silly.rewrite import llm_examples, sample_items, template_examples
+from sftlab.testing.llm_server import ScriptedLLMServer
 
 
 def always_a(messages) -> str:

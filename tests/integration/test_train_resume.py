@@ -9,9 +9,9 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from helpers_engine import entry, save_model_dir, write_sft_set
 from transformers import TrainerCallback
 
+from sftlab.testing.tiny_models import sft_task
 from sftlab.train import train_sft
 
 SETTINGS = {
@@ -36,11 +36,7 @@ class Saves(TrainerCallback):
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory):
-    root = tmp_path_factory.mktemp("resume")
-    return {
-        "entry": entry(save_model_dir(root / "model")),
-        "data": write_sft_set(root / "set.jsonl"),
-    }
+    return sft_task(tmp_path_factory.mktemp("resume"))
 
 
 def killed_at_step_5(base, tmp_path, settings=SETTINGS):
@@ -76,7 +72,6 @@ def test_a_changed_set_discards_the_checkpoint(base, tmp_path):
 
 KILL_DURING_SAVE = """
 import os, signal, sys
-sys.path.insert(0, {tests!r})
 from transformers import Trainer
 from sftlab.train import train_sft
 
@@ -98,7 +93,6 @@ def test_a_kill_during_a_save_resumes_from_the_newest_complete_checkpoint(base, 
     script = tmp_path / "kill.py"
     script.write_text(
         textwrap.dedent(KILL_DURING_SAVE).format(
-            tests=str(Path(__file__).parents[1]),
             entry=base["entry"],
             data=str(base["data"]),
             settings=settings,

@@ -1,4 +1,4 @@
-"""Hostile conditions for sftlab.llm, injected through real HTTP to tests/llm_server.py.
+"""Hostile conditions for sftlab.llm, injected through real HTTP to sftlab.testing.llm_server.
 
 The failure gate, replies that are malformed, oversized or nested too deeply, keys that must stay
 home (custom api_base, pasted keys, echoing servers, child loggers, tracebacks), and network
@@ -13,28 +13,15 @@ import os
 from pathlib import Path
 
 import pytest
-from llm_server import ScriptedLLMServer
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from sftlab.config import ConfigError, validate_config
 from sftlab.io import read_yaml
 from sftlab.llm import LLMCache, LLMClient, LLMError, LLMSettings
 from sftlab.llm.transport import MAX_REPLY_BYTES
+from sftlab.testing.llm_server import Echo, ScriptedLLMServer, ask
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-class Echo(BaseModel):
-    echo: str
-
-
-def ask(*texts: str) -> list[list[dict[str, str]]]:
-    return [[{"role": "user", "content": text}] for text in texts]
-
-
-@pytest.fixture(params=["litellm", "http"])
-def transport(request) -> str:
-    return request.param
 
 
 def settings(url: str, tmp_path: Path, transport: str, **overrides) -> LLMSettings:

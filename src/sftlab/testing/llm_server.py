@@ -1,4 +1,4 @@
-"""A scripted OpenAI-compatible chat server for tests and benchmarks (stdlib only).
+"""A scripted OpenAI-compatible chat server for tests and benchmarks (stdlib server, no engine).
 
 Serves POST /v1/chat/completions (and /chat/completions) on 127.0.0.1 with a free port, and
 GET /stats with the request counters. What each request gets is scripted:
@@ -37,6 +37,8 @@ from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
+from pydantic import BaseModel
+
 MARKER = re.compile(r"\[\[behave:([a-z0-9]+?)(?:x(\d+))?\]\]")
 Messages = list[dict[str, Any]]
 
@@ -52,6 +54,17 @@ def echo_answer(messages: Messages) -> str:
     """Default answer: {"echo": <first user message without markers>}."""
     first = next((str(m.get("content", "")) for m in messages if m.get("role") == "user"), "")
     return json.dumps({"echo": MARKER.sub("", first).strip()})
+
+
+# The default answer as a client parses it. No docstring: pydantic would put it into the reply
+# schema as a description, and that schema is part of every cache key.
+class Echo(BaseModel):
+    echo: str
+
+
+def ask(*texts: str) -> list[Messages]:
+    """One conversation per text: a single user turn."""
+    return [[{"role": "user", "content": text}] for text in texts]
 
 
 class ScriptedLLMServer:
@@ -308,7 +321,15 @@ class SubprocessServer:
 
 def start_subprocess(latency_s: float = 0.0, slow_s: float = 2.0) -> SubprocessServer:
     """Start the echo server in a child process; returns once it accepts requests."""
-    command = [sys.executable, __file__, "--latency-s", str(latency_s), "--slow-s", str(slow_s)]
+    command = [
+        sys.executable,
+        "-m",
+        __name__,
+        "--latency-s",
+        str(latency_s),
+        "--slow-s",
+        str(slow_s),
+    ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     line = process.stdout.readline() if process.stdout else ""
     if not line.startswith("PORT "):
