@@ -3,13 +3,13 @@ it samples, its per-fact memory scores rank facts as the hf backend's do, stop-o
 
 import polars as pl
 import pytest
-from sftlab.testing.serve import sampling_body, transformers_serve
 
 from sftlab.evaluate.match import is_hit
 from sftlab.memory.backends import open_backend
 from sftlab.memory.estimator import rank_agreement
 from sftlab.memory.probe import ProbeSettings, run_probe
 from sftlab.memory.templates import Aliases, Templates
+from sftlab.testing.serve import sampling_body, transformers_serve
 from sftlab.testing.tiny_models import entry, save_model_dir
 
 pytestmark = pytest.mark.slow  # the server takes ~30-60 s to start on 2 busy cores

@@ -5,10 +5,10 @@ import copy
 
 import pytest
 import torch
-from sftlab.testing.tiny_models import build_model, build_tokenizer
 
 from sftlab.lm.generate import complete, cut_at_stop, generate
 from sftlab.lm.padding import left_pad
+from sftlab.testing.tiny_models import build_model, build_tokenizer
 
 PROMPTS = [
     "The capital of",
