@@ -20,7 +20,7 @@ import polars as pl
 import pytest
 from llm_server import ScriptedLLMServer
 
-from sftlab.llm import LLMError
+from sftlab.llm import LLMError, job_param
 from sftlab.silly import prompts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,8 +54,9 @@ def stage(tmp_path: Path, llm: dict, tag: str) -> SimpleNamespace:
         ),
         log=[str(tmp_path / "logs" / f"{tag}.log")],
         wildcards=SimpleNamespace(arm="neutral"),
-        params=SimpleNamespace(rule=RULE, generator={"kind": "llm"}, llm=None, chat=False),
-        config={"llm": llm},
+        params=SimpleNamespace(
+            rule=RULE, generator={"kind": "llm"}, llm=job_param(llm), chat=False
+        ),
     )
 
 
