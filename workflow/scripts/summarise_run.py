@@ -1,9 +1,12 @@
 """summarise_run: run statistics (LLM calls, cache hits, cost, training time, wall time per rule).
 
-Inputs:  <stage>  one named list per stage (demo, data, memory, silly): LLM stats JSONs, training
-                  metrics JSONs, evaluation summaries and benchmark TSVs
-Outputs: json     results/run_stats.json
-         html     results/run_stats.html (the report's "Run statistics" table)
+Inputs:  demo    the benchmark TSV of the demo pretraining (when a study uses the demo model)
+         data    benchmark TSVs of the data preparation
+         memory  training metrics, evaluation summaries and benchmark TSVs of the memory study
+         silly   LLM stats JSONs, training metrics, evaluation summaries and benchmark TSVs of the
+                 silly study
+Outputs: json    results/run_stats.json
+         html    results/run_stats.html (the report's "Run statistics" table)
 Params:  -
 """
 
