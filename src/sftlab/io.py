@@ -92,6 +92,17 @@ def write_parquet(path: str | Path, frame: pl.DataFrame) -> None:
         frame.write_parquet(tmp)
 
 
+def write_csv(path: str | Path, frame: pl.DataFrame) -> None:
+    with atomic_path(path) as tmp:
+        frame.write_csv(tmp)
+
+
+def write_text(path: str | Path, text: str) -> None:
+    """Write `text` (UTF-8) atomically: an HTML table, a corpus."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
 def write_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> int:
     count = 0
     with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as handle:

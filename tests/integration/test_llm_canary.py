@@ -20,7 +20,7 @@ from types import SimpleNamespace
 import polars as pl
 import pytest
 
-from sftlab.llm import LLMError
+from sftlab.llm import LLMError, job_param
 from sftlab.silly import prompts
 from sftlab.testing.llm_server import ScriptedLLMServer
 
@@ -55,8 +55,9 @@ def stage(tmp_path: Path, llm: dict, tag: str) -> SimpleNamespace:
         ),
         log=[str(tmp_path / "logs" / f"{tag}.log")],
         wildcards=SimpleNamespace(arm="neutral"),
-        params=SimpleNamespace(rule=RULE, generator={"kind": "llm"}, llm=None, chat=False),
-        config={"llm": llm},
+        params=SimpleNamespace(
+            rule=RULE, generator={"kind": "llm"}, llm=job_param(llm), chat=False
+        ),
     )
 
 

@@ -120,7 +120,7 @@ rule compare_estimators:
         probe_tf_meta=f"{MEM}/probe_tf.json",
         templates=MEMORY["templates"],
     output:
-        f"{MEM}/estimator_agreement.json",
+        agreement=f"{MEM}/estimator_agreement.json",
     log:
         "logs/compare_estimators/{model}.log",
     conda:
@@ -245,7 +245,7 @@ rule plot_memory_accuracy:
     input:
         summary="results/memory/summary.parquet",
     output:
-        report(
+        figure=report(
             f"{MEM_FIG}/accuracy_vs_n.{FIG_EXT}",
             caption="../report/memory_accuracy_vs_n.rst",
             category="Memory study",
@@ -265,7 +265,7 @@ rule plot_level_heatmap:
     input:
         summary="results/memory/summary.parquet",
     output:
-        report(
+        figure=report(
             f"{MEM_FIG}/level_heatmap_{{model}}.{FIG_EXT}",
             caption="../report/memory_level_heatmap.rst",
             category="Memory study",
@@ -285,7 +285,7 @@ rule plot_level_distribution:
     input:
         levels=[f"results/memory/{m}/levels.parquet" for m in MEMORY["models"]],
     output:
-        report(
+        figure=report(
             f"{MEM_FIG}/level_distribution.{FIG_EXT}",
             caption="../report/memory_level_distribution.rst",
             category="Memory study",
@@ -308,7 +308,7 @@ rule plot_level_transitions:
         a="results/memory/{a}/levels.parquet",
         b="results/memory/{b}/levels.parquet",
     output:
-        report(
+        figure=report(
             f"{MEM_FIG}/transitions_{{a}}_{{b}}.{FIG_EXT}",
             caption="../report/memory_level_transitions.rst",
             category="Memory study",
@@ -346,7 +346,7 @@ rule plot_memory_exposure:
         "../../envs/cpu.yaml"
     params:
         bins=MEMORY["levels"]["bins"],
-        bar=0.8,  # the issue's validity bar: Spearman(R, exposure) >= 0.8, every level non-empty
+        min_spearman=config["demo"]["validity"]["min_spearman"],
         dpi=config["plots"]["dpi"],
     script:
         "../scripts/plot_memory_exposure.py"

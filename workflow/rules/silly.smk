@@ -25,10 +25,10 @@ SILLY_RULE_IDS = sftlab.silly.rules.rule_ids(SILLY["rules"])
 SILLY_GENERATED = SILLY_RULE_IDS + [b for b in SILLY["baselines"] if b == "neutral"]
 SILLY_ARMS = sftlab.silly.rules.study_arms(SILLY)
 SILLY_RUNS = silly_plan.runs(SILLY, SILLY_ARMS)
-# What decides an LLM answer (model, output parameters): the params of LLM jobs, so tuning the
-# transport, concurrency, retries or timeouts never regenerates a set; scripts read the rest from
-# config["llm"].
-SILLY_LLM = sftlab.llm.LLMSettings(**config["llm"]).identity()
+# The `llm` param of LLM jobs: every llm setting reaches the script, but only what decides an answer
+# (model, output parameters) is recorded, so tuning the transport, concurrency, retries or timeouts
+# never regenerates a set (sftlab.llm.job).
+SILLY_LLM = sftlab.llm.job_param(config["llm"])
 FIG_FORMAT = config["plots"]["format"]
 
 SFT_SET["silly"] = lambda wildcards: f"{SILLY_SETS}/{wildcards.arm}.jsonl"

@@ -1,9 +1,17 @@
 """build_demo_world: the demo world's facts, pretraining corpus and raw datasets in released
 layouts.
 
-Inputs: relations (config/demo/relations.yaml), silly_questions (JSONL, instruction/output).
-Outputs: facts (parquet, one row per fact with its exposure), corpus (one document per line),
-summary (JSON), entityquestions and mmlu (folders in the released layouts), ruozhiba (JSONL).
+Inputs:  relations        demo.relations (config/demo/relations.yaml)
+         silly_questions  demo.silly_questions (JSONL, instruction/output)
+Outputs: facts            results/demo/world/facts.parquet (one row per fact with its exposure)
+         corpus           results/demo/world/corpus.txt (one document per line)
+         summary          results/demo/world/summary.json
+         entityquestions  results/demo/raw/entityquestions/ (the release layout)
+         mmlu             results/demo/raw/mmlu/ (the release layout)
+         ruozhiba         results/demo/raw/ruozhiba.jsonl
+Params:  seed             demo.seed
+         world            demo.world
+         filler_ratio     demo.corpus.filler_ratio
 """
 
 import logging
@@ -12,13 +20,13 @@ from collections import Counter
 import polars as pl
 
 from sftlab.demo import corpus, raw, world
-from sftlab.io import atomic_path, read_yaml, write_json, write_jsonl, write_parquet
+from sftlab.io import read_yaml, write_json, write_jsonl, write_parquet, write_text
 from sftlab.logs import setup_logging
 
 log = logging.getLogger("build_demo_world")
 
 
-def main(snakemake):
+def main(snakemake) -> None:
     setup_logging(snakemake.log[0])
     params = snakemake.params
     log.info(
@@ -45,8 +53,7 @@ def main(snakemake):
         )
 
     write_parquet(snakemake.output.facts, facts)
-    with atomic_path(snakemake.output.corpus) as tmp:
-        tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_text(snakemake.output.corpus, "\n".join(lines) + "\n")
     raw.write_entityquestions(facts, relations, snakemake.output.entityquestions)
     mmlu_counts = raw.write_mmlu(facts, relations, pools, snakemake.output.mmlu, params.seed)
     silly = raw.read_silly_questions(snakemake.input.silly_questions)

@@ -4,7 +4,7 @@ Inputs:  common  results/silly/sets/common_items.json (the items kept in every a
          sets    results/silly/sets/{rule}.jsonl of every rule
 Outputs: set     results/silly/sets/mixed.jsonl
          stats   results/silly/sets/mixed.stats.json (examples per rule)
-Params:  rules (the rule ids, in the order of the `sets` input)
+Params:  rules   the rule ids, in the order of `sets`
 """
 
 import logging

@@ -1,10 +1,10 @@
 """build_plain_set: the paper's baseline, the same MMLU items as SFT examples without any rule.
 
-Inputs:  items   results/silly/items.parquet
+Inputs:  table   results/silly/items.parquet
          common  results/silly/sets/common_items.json (the items kept in every arm)
 Outputs: set     results/silly/sets/plain.jsonl (completion: " {letter}")
          stats   results/silly/sets/plain.stats.json
-Params:  chat (evaluate.mc.chat_template: the set uses chat messages)
+Params:  chat    evaluate.mc.chat_template (the set uses chat messages)
 """
 
 import logging

@@ -1,7 +1,14 @@
-"""Rank agreement of the two memory estimators: sampled R against teacher-forced R_tf.
+"""compare_estimators: rank agreement of the two memory estimators, sampled R against
+teacher-forced R_tf.
 
-Inputs: probe (sampled), probe_tf (teacher forcing), templates. Output: a JSON with the Spearman
-correlation over all probed facts and the time each estimator took.
+Inputs:  probe          results/memory/{model}/probe.parquet (sampled)
+         probe_meta     results/memory/{model}/probe.json (its timing)
+         probe_tf       results/memory/{model}/probe_tf.parquet (teacher forcing)
+         probe_tf_meta  results/memory/{model}/probe_tf.json (its timing)
+         templates      memory.templates
+Outputs: agreement      results/memory/{model}/estimator_agreement.json (Spearman over all probed
+                        facts, seconds per estimator)
+Params:  -
 """
 
 import logging
@@ -17,19 +24,19 @@ from sftlab.memory.templates import load_templates
 log = logging.getLogger("compare_estimators")
 
 
-def main(smk) -> None:
-    setup_logging(smk.log[0])
-    templates = load_templates(smk.input.templates)
+def main(snakemake) -> None:
+    setup_logging(snakemake.log[0])
+    templates = load_templates(snakemake.input.templates)
     counts = {rel: len(t) for rel, t in templates.by_relation.items()}
-    sampled = memory_scores(pl.read_parquet(smk.input.probe), counts)
-    forced = memory_scores(pl.read_parquet(smk.input.probe_tf), counts)
-    result = {"model": smk.wildcards.model, **rank_agreement(sampled, forced)}
+    sampled = memory_scores(pl.read_parquet(snakemake.input.probe), counts)
+    forced = memory_scores(pl.read_parquet(snakemake.input.probe_tf), counts)
+    result = {"model": snakemake.wildcards.model, **rank_agreement(sampled, forced)}
     result["seconds"] = {
-        "sample": read_json(smk.input.probe_meta)["seconds_this_run"],
-        "teacher_forcing": read_json(smk.input.probe_tf_meta)["seconds"],
+        "sample": read_json(snakemake.input.probe_meta)["seconds_this_run"],
+        "teacher_forcing": read_json(snakemake.input.probe_tf_meta)["seconds"],
     }
     log.info("estimator agreement: %s", result)
-    write_json(smk.output[0], result)
+    write_json(snakemake.output.agreement, result)
 
 
 if __name__ == "__main__":

@@ -1,11 +1,12 @@
 """derive_rules: the study's explanatory rules, from a versioned rules file or derived by an LLM.
 
-Inputs:  file       config rules file (rules.source: file), or
-         ruozhiba   results/data/ruozhiba.parquet (rules.source: llm)
-Outputs: rules      results/silly/rules.yaml (rules + provenance)
-         stats      results/silly/rules.stats.json (LLM calls, tokens, cost; or counts)
-Params:  rules (config silly.rules), llm (the LLM's identity: model and output parameters; null
-         for the file source). The LLM client is built from config llm.
+Inputs:  file      silly.rules.file (rules.source: file), or
+         ruozhiba  results/data/ruozhiba.parquet (rules.source: llm)
+Outputs: rules     results/silly/rules.yaml (rules + provenance)
+         stats     results/silly/rules.stats.json (LLM calls, tokens, cost; or counts)
+Params:  rules     silly.rules
+         llm       config llm (sftlab.llm.job_param: only model and output parameters are the
+                   re-run trigger); null for the file source
 """
 
 import logging
@@ -32,16 +33,11 @@ def main(snakemake) -> None:
         }
         stats = {"source": "file", "rules": len(rule_set.rules)}
     else:
-        from sftlab.llm import LLMClient, LLMSettings
+        from sftlab.llm import open_client
 
-        # params.llm (model, output parameters) is the rerun trigger; transport settings come from
-        # the config, so changing them re-runs nothing
-        client = LLMClient(LLMSettings(**snakemake.config["llm"]), logger=log)
         rows = pl.read_parquet(snakemake.input.ruozhiba).to_dicts()
-        try:
+        with open_client(snakemake.params.llm, logger=log) as client:
             rule_set = derive_rules(client, rows, settings)
-        finally:
-            client.close()
         stats = {**client.stats(), "source": "llm", "rules": len(rule_set.rules)}
         rule_set.provenance["cache"] = {k: stats[k] for k in ("cache_hits", "requests_sent")}
     rule_set.provenance.update(provenance())

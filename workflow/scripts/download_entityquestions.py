@@ -1,8 +1,10 @@
-"""Download the EntityQuestions release zip (data.entityquestions.source: url).
+"""download_entityquestions: the EntityQuestions release zip (data.entityquestions.source: url).
+The zip reaches its place only whole, intact and matching the digest.
 
-Params: `url`, `sha256` (pinned digest or null).
-Output: `zip` (resources/entityquestions/dataset.zip, outside results/). The zip reaches its place
-only whole, intact and matching the digest.
+Inputs:  -
+Outputs: zip     resources/entityquestions/dataset.zip (outside results/)
+Params:  url     data.entityquestions.url
+         sha256  data.entityquestions.sha256 (pinned digest, or null)
 """
 
 from sftlab.data.download import download
@@ -14,7 +16,7 @@ HINT = (
 )
 
 
-def main(snakemake):
+def main(snakemake) -> None:
     setup_logging(snakemake.log[0])
     download(snakemake.params.url, snakemake.output.zip, snakemake.params.sha256, hint=HINT)
 

@@ -1,10 +1,14 @@
 """evaluate_mc: MMLU multiple choice by log-likelihood (lm-evaluation-harness `mmlu` format).
 
-Inputs:  mmlu     results/data/mmlu.parquet (test items; dev items are the few-shot exemplars)
-         adapter  the run's adapter folder (none for the base model)
-Outputs: per_item per-item parquet (prediction, four log-likelihoods, correct, prompt_hash)
-         summary  JSON: accuracy per subject and category, micro and macro, settings, provenance
-Params:  model (entry), settings (config evaluate.mc + batch_size)
+Inputs:  mmlu      results/data/mmlu.parquet (test items; dev items are the few-shot exemplars)
+         adapter   the run's adapter folder (none for the base model)
+         model     the model folder (local models) or the hub model's fetch marker
+Outputs: per_item  results/runs/{study}/{model}/{arm}_s{seed}/mmlu.parquet (prediction, four
+                   log-likelihoods, correct, prompt_hash)
+         summary   .../mmlu.json (accuracy per subject and category, micro and macro, settings,
+                   provenance)
+Params:  model     the model entry (models.<name>)
+         settings  evaluate.mc + evaluate.batch_size (speed-only)
 """
 
 import logging

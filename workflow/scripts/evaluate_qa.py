@@ -1,10 +1,14 @@
 """evaluate_qa: greedy short-answer QA of a model (with its adapter, or the base model).
 
-Inputs:  qa       QA test items (parquet: item_id or fact_id, question or prompt, answers, groups)
-         adapter  the run's adapter folder (none for the base model)
-Outputs: per_item per-item parquet (item_id, prediction, correct, prompt_hash, group columns)
-         summary  JSON: accuracy overall and per group, settings, provenance
-Params:  model (entry), settings (config evaluate.qa + batch_size), group_by (item columns)
+Inputs:  qa        QA test items (parquet: item_id or fact_id, question or prompt, answers, groups)
+         adapter   the run's adapter folder (none for the base model)
+         model     the model folder (local models) or the hub model's fetch marker
+Outputs: per_item  results/runs/{study}/{model}/{arm}_s{seed}/eval_{testset}.parquet (item_id,
+                   prediction, correct, prompt_hash, group columns)
+         summary   .../eval_{testset}.json (accuracy overall and per group, settings, provenance)
+Params:  model     the model entry (models.<name>)
+         settings  evaluate.qa + evaluate.batch_size (speed-only)
+         group_by  the item columns accuracy is grouped by (the study's)
 """
 
 import logging

@@ -1,7 +1,9 @@
-"""fetch_model: download one hub model (pinned revision) into the Hugging Face cache.
+"""fetch_model: one hub model (pinned revision) downloaded into the Hugging Face cache.
 
-Params: model (the model entry). Output: marker, JSON with the hub id, revision and snapshot folder,
-an input of every GPU job of that model, so they run only after the fetch.
+Inputs:  -
+Outputs: marker  results/models/{model}.json (hub id, revision, snapshot folder): an input of every
+                 GPU job of that model, so they run only after the fetch
+Params:  model   the model entry (models.<name>)
 """
 
 import logging
@@ -10,16 +12,18 @@ from sftlab.fetch import fetch
 from sftlab.io import write_json
 from sftlab.logs import setup_logging
 
+log = logging.getLogger("fetch_model")
 
-def main(smk) -> None:
-    setup_logging(smk.log[0])
-    entry = smk.params.model
-    logging.info("fetching %s (revision %s)", entry["hub_id"], entry["revision"])
+
+def main(snakemake) -> None:
+    setup_logging(snakemake.log[0])
+    entry = snakemake.params.model
+    log.info("fetching %s (revision %s)", entry["hub_id"], entry["revision"])
     folder = fetch(entry["name"], entry["hub_id"], entry["revision"])
     files = sorted(p.name for p in folder.iterdir())
-    logging.info("snapshot %s: %s", folder, ", ".join(files))
+    log.info("snapshot %s: %s", folder, ", ".join(files))
     write_json(
-        smk.output.marker,
+        snakemake.output.marker,
         {"hub_id": entry["hub_id"], "revision": entry["revision"], "snapshot": str(folder)},
     )
 

@@ -1,12 +1,15 @@
 """generate_rule_set: one rule's SFT set, every training item rewritten in the rule's style.
 
-Inputs:  items     results/silly/items.parquet
-         rules     results/silly/rules.yaml (LLM-derived rules only; a file rule comes as a param)
-Outputs: set       results/silly/sets/{arm}.jsonl (prompt, completion + provenance columns)
-         failures  results/silly/sets/{arm}.failures.jsonl (LLM failures, wrong answer letters)
-         stats     results/silly/sets/{arm}.stats.json (counts; LLM calls, tokens, cost)
-Params:  rule (the rule, or null to read it from rules), generator, llm (the LLM's identity: model
-         and output parameters), chat. The LLM client is built from config llm.
+Inputs:  table      results/silly/items.parquet
+         rules      results/silly/rules.yaml (LLM-derived rules only; a file rule comes as a param)
+Outputs: set        results/silly/sets/generated/{arm}.jsonl (prompt, completion + provenance)
+         failures   results/silly/sets/{arm}.failures.jsonl (LLM failures, wrong answer letters)
+         stats      results/silly/sets/{arm}.stats.json (counts; LLM calls, tokens, cost)
+Params:  rule       the rule, or null to read it from `rules`
+         generator  silly.generator (kind: template or llm)
+         llm        config llm (sftlab.llm.job_param: only model and output parameters are the
+                    re-run trigger); null for the template generator
+         chat       evaluate.mc.chat_template (the set uses chat messages)
 """
 
 import logging
@@ -37,15 +40,10 @@ def main(snakemake) -> None:
         examples, failures = template_examples(rule, items, snakemake.params.chat), []
         stats["counts"] = {"requested": len(items), "kept": len(examples)}
     else:
-        from sftlab.llm import LLMClient, LLMSettings
+        from sftlab.llm import open_client
 
-        # params.llm (model, output parameters) is the rerun trigger; transport settings come from
-        # the config, so changing them re-runs nothing
-        client = LLMClient(LLMSettings(**snakemake.config["llm"]), logger=log)
-        try:
+        with open_client(snakemake.params.llm, logger=log) as client:
             examples, failures, counts = llm_examples(client, rule, items, snakemake.params.chat)
-        finally:
-            client.close()
         stats = {**client.stats(), **stats, "counts": counts}
         stats["prompt_version"] = prompts.VERSIONS["rewrite"]
     log.info(

@@ -3,6 +3,7 @@
 Inputs:  set     results/silly/sets/generated/{arm}.jsonl
          common  results/silly/sets/common_items.json (kept_items)
 Outputs: set     results/silly/sets/{arm}.jsonl
+Params:  -
 """
 
 import logging

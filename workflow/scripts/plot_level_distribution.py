@@ -1,6 +1,11 @@
-"""Figure: share of facts per memory level for every model (models x levels), per subset.
+"""plot_level_distribution: share of facts per memory level for every model (models x levels), per
+subset.
 
-Inputs: levels of each model (aligned with params.models). Output: the figure.
+Inputs:  levels  results/memory/{model}/levels.parquet of each model, aligned with params.models
+Outputs: figure  the figure
+Params:  models  memory.models
+         bins    memory.levels.bins
+         dpi     plots.dpi
 """
 
 import polars as pl
@@ -10,14 +15,14 @@ from sftlab.memory.levels import level_counts
 from sftlab.plots.memory import level_distribution
 
 
-def main(smk) -> None:
-    setup_logging(smk.log[0])
+def main(snakemake) -> None:
+    setup_logging(snakemake.log[0])
     counts = pl.concat(
-        level_counts(pl.read_parquet(path), smk.params.bins).with_columns(model=pl.lit(model))
-        for model, path in zip(smk.params.models, smk.input.levels, strict=True)
+        level_counts(pl.read_parquet(path), snakemake.params.bins).with_columns(model=pl.lit(model))
+        for model, path in zip(snakemake.params.models, snakemake.input.levels, strict=True)
     )
     fig = level_distribution(counts)
-    fig.savefig(smk.output[0], dpi=smk.params.dpi)
+    fig.savefig(snakemake.output.figure, dpi=snakemake.params.dpi)
 
 
 if __name__ == "__main__":

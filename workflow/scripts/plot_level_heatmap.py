@@ -1,6 +1,9 @@
-"""Figure: accuracy by training memory level x test memory level of one model (the "diagonal").
+"""plot_level_heatmap: accuracy by training memory level x test memory level of one model (the
+"diagonal"): rows test sets, columns training-set sizes, mean over seeds.
 
-Input: summary. Output: the figure (rows: test sets; columns: training-set sizes; mean over seeds).
+Inputs:  summary  results/memory/summary.parquet
+Outputs: figure   the figure
+Params:  dpi      plots.dpi
 """
 
 import polars as pl
@@ -9,10 +12,10 @@ from sftlab.logs import setup_logging
 from sftlab.plots.memory import level_heatmap
 
 
-def main(smk) -> None:
-    setup_logging(smk.log[0])
-    fig = level_heatmap(pl.read_parquet(smk.input.summary), smk.wildcards.model)
-    fig.savefig(smk.output[0], dpi=smk.params.dpi)
+def main(snakemake) -> None:
+    setup_logging(snakemake.log[0])
+    fig = level_heatmap(pl.read_parquet(snakemake.input.summary), snakemake.wildcards.model)
+    fig.savefig(snakemake.output.figure, dpi=snakemake.params.dpi)
 
 
 if __name__ == "__main__":

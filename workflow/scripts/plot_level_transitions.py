@@ -1,7 +1,11 @@
-"""Figure: how the memory levels of the same training facts move from one model to another.
+"""plot_level_transitions: how the memory levels of the same training facts move from model a to
+model b (counts and row shares, level under a x level under b).
 
-Inputs: levels of models a and b. Output: the figure (counts and row shares, level under a x under
-b).
+Inputs:  a       results/memory/{a}/levels.parquet
+         b       results/memory/{b}/levels.parquet
+Outputs: figure  the figure
+Params:  bins    memory.levels.bins
+         dpi     plots.dpi
 """
 
 import polars as pl
@@ -10,13 +14,17 @@ from sftlab.logs import setup_logging
 from sftlab.plots.memory import level_transitions
 
 
-def main(smk) -> None:
-    setup_logging(smk.log[0])
-    w = smk.wildcards
+def main(snakemake) -> None:
+    setup_logging(snakemake.log[0])
+    w = snakemake.wildcards
     fig = level_transitions(
-        pl.read_parquet(smk.input.a), pl.read_parquet(smk.input.b), w.a, w.b, len(smk.params.bins)
+        pl.read_parquet(snakemake.input.a),
+        pl.read_parquet(snakemake.input.b),
+        w.a,
+        w.b,
+        len(snakemake.params.bins),
     )
-    fig.savefig(smk.output[0], dpi=smk.params.dpi)
+    fig.savefig(snakemake.output.figure, dpi=snakemake.params.dpi)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
 Inputs:  deltas  results/silly/deltas.parquet
 Outputs: figure  results/silly/figures/{model}/category_bars.{format}
-Params:  arms (order), dpi
+Params:  arms    the arms (bar order)
+         dpi     plots.dpi
 """
 
 import logging

@@ -2,8 +2,9 @@
 
 Inputs:  deltas       results/silly/deltas.parquet
          consistency  results/silly/consistency.csv (the consistency goes into the title)
-Outputs: figure  results/silly/figures/{model}/rule_correlation.{format}
-Params:  arms (order), dpi
+Outputs: figure       results/silly/figures/{model}/rule_correlation.{format}
+Params:  arms         the arms (order)
+         dpi          plots.dpi
 """
 
 import logging

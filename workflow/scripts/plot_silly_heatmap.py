@@ -3,7 +3,8 @@
 Inputs:  deltas       results/silly/deltas.parquet
          consistency  results/silly/consistency.csv (the consistency goes into the title)
 Outputs: figure       results/silly/figures/{model}/delta_heatmap.{format}
-Params:  arms (column order), dpi
+Params:  arms         the arms (column order)
+         dpi          plots.dpi
 """
 
 import logging

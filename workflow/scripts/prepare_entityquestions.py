@@ -1,8 +1,13 @@
-"""Normalise EntityQuestions (demo, or the release's folder / zip) to the facts contract.
+"""prepare_entityquestions: EntityQuestions (demo, or the release's folder / zip) normalised to the
+facts contract.
 
-Inputs: `raw` (folder or zip), `relations` (question templates). Params: `settings`
-(data.entityquestions), `on_bad_rows`. Outputs: `table` (parquet, the facts contract) and `report`
-(counts per relation and split, unmatched questions, dropped rows).
+Inputs:  raw          the release folder or zip (data.entityquestions.source)
+         relations    data.entityquestions.relations (question templates)
+Outputs: table        results/data/entityquestions.parquet (the facts contract)
+         report       results/data/entityquestions.report.json (counts per relation and split,
+                      unmatched questions, dropped rows)
+Params:  settings     data.entityquestions
+         on_bad_rows  data.on_bad_rows
 """
 
 import logging
@@ -11,13 +16,15 @@ from sftlab.data import EntityQuestionsSettings, load_entityquestions
 from sftlab.io import write_json, write_parquet
 from sftlab.logs import setup_logging
 
+log = logging.getLogger("prepare_entityquestions")
 
-def main(snakemake):
+
+def main(snakemake) -> None:
     setup_logging(snakemake.log[0])
     settings = EntityQuestionsSettings(
         **{**snakemake.params.settings, "relations": snakemake.input.relations}
     )
-    logging.info("settings: %s, on_bad_rows: %s", settings, snakemake.params.on_bad_rows)
+    log.info("settings: %s, on_bad_rows: %s", settings, snakemake.params.on_bad_rows)
     table, report = load_entityquestions(
         settings, snakemake.input.raw, snakemake.params.on_bad_rows
     )

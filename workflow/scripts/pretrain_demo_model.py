@@ -1,10 +1,18 @@
 """pretrain_demo_model: pretrain the tiny demo Llama on the CPU, then check that it learned the
-facts.
+facts (sftlab.demo.validity).
 
-Inputs: corpus, tokenizer (folder), facts (parquet with exposure), relations (probe phrasings).
-Outputs: model (a Hugging Face folder: config, safetensors, tokenizer, chat template,
-sftlab_pretrain.json) and summary (JSON: run statistics, greedy recall by exposure bucket, Spearman
-of recall vs exposure).
+Inputs:  corpus     results/demo/world/corpus.txt
+         tokenizer  results/demo/tokenizer/
+         facts      results/demo/world/facts.parquet (with exposure)
+         relations  demo.relations (probe phrasings)
+Outputs: model      results/demo/model/ (a Hugging Face folder: config, safetensors, tokenizer, chat
+                    template, sftlab_pretrain.json)
+         summary    results/demo/pretrain_summary.json (run statistics, greedy recall by exposure
+                    bucket, Spearman of recall vs exposure)
+Params:  seed       demo.seed
+         model      demo.model (architecture)
+         pretrain   demo.pretrain
+         validity   demo.validity less min_spearman (the probe's settings)
 """
 
 import logging
@@ -23,7 +31,7 @@ from sftlab.logs import setup_logging
 log = logging.getLogger("pretrain_demo_model")
 
 
-def main(snakemake):
+def main(snakemake) -> None:
     setup_logging(snakemake.log[0])
     torch.set_num_threads(snakemake.threads)
     settings = PretrainSettings(

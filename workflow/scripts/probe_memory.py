@@ -1,10 +1,20 @@
-"""Probe a base model's memory of each fact: hits per (fact, template) over sampled completions.
+"""probe_memory: a base model's memory of each fact, hits per (fact, template) over sampled
+completions. The backend (hf, vllm, server) is memory.probe.backend.
 
-Inputs: facts (EntityQuestions contract), templates, aliases, the model folder (local models).
-Outputs: probe (fact_id, relation, template_id, hits, samples), raw (raw samples and how each
-ended, for a share of the facts), meta (settings, backend, versions, throughput). The backend
-(hf, vllm, server) is memory.probe.backend. Shards under params.shard_dir make a killed run
-resumable; they are removed once the outputs are written.
+Inputs:  facts      results/data/entityquestions.parquet
+         templates  memory.templates
+         aliases    memory.aliases
+         model      the model folder (local models) or the hub model's fetch marker
+Outputs: probe      results/memory/{model}/probe.parquet (fact_id, relation, template_id, hits,
+                    samples)
+         raw        results/memory/{model}/probe_raw.parquet (raw samples and how each ended, for a
+                    share of the facts)
+         meta       results/memory/{model}/probe.json (settings, backend, versions, throughput)
+Params:  model      the model entry (models.<name>)
+         settings   memory.probe with the model's probe_overrides (batch and shard sizes are
+                    speed-only)
+         match      evaluate.qa.normalize
+         shard_dir  shards of a killed run (resumable); removed once the outputs are written
 """
 
 import logging
@@ -26,17 +36,19 @@ from sftlab.memory.templates import load_aliases, load_templates
 log = logging.getLogger("probe_memory")
 
 
-def main(smk) -> None:
-    setup_logging(smk.log[0])
-    claim_gpus(smk.resources.gpu)  # this job's own GPU on a shared workstation
-    settings = ProbeSettings.from_dict({**smk.params.settings, "match": smk.params.match})
-    log.info("model %s; settings %s", smk.params.model, settings.to_dict())
-    facts = probe_subsets(pl.read_parquet(smk.input.facts))
-    templates = load_templates(smk.input.templates)
+def main(snakemake) -> None:
+    setup_logging(snakemake.log[0])
+    claim_gpus(snakemake.resources.gpu)  # this job's own GPU on a shared workstation
+    settings = ProbeSettings.from_dict(
+        {**snakemake.params.settings, "match": snakemake.params.match}
+    )
+    log.info("model %s; settings %s", snakemake.params.model, settings.to_dict())
+    facts = probe_subsets(pl.read_parquet(snakemake.input.facts))
+    templates = load_templates(snakemake.input.templates)
     templates.check_covers(facts["relation"].unique())
-    aliases = load_aliases(smk.input.aliases, MatchSettings.from_dict(smk.params.match))
+    aliases = load_aliases(snakemake.input.aliases, MatchSettings.from_dict(snakemake.params.match))
     backend = open_backend(
-        settings.backend, settings.backend_options(), smk.params.model, settings.batch_size
+        settings.backend, settings.backend_options(), snakemake.params.model, settings.batch_size
     )
     log.info("backend %s", backend.identity())
     start = time.perf_counter()
@@ -46,13 +58,13 @@ def main(smk) -> None:
         templates,
         aliases,
         settings,
-        smk.params.shard_dir,
-        model_key(smk.params.model),
+        snakemake.params.shard_dir,
+        model_key(snakemake.params.model),
     )
     seconds = time.perf_counter() - start
-    write_parquet(smk.output.probe, table.drop("raw", "finish"))
+    write_parquet(snakemake.output.probe, table.drop("raw", "finish"))
     raw = table.filter(pl.col("raw").is_not_null())
-    write_parquet(smk.output.raw, raw)
+    write_parquet(snakemake.output.raw, raw)
     log.info("raw samples kept for %d facts", raw["fact_id"].n_unique())
     completions = int(table["samples"].sum())
     peak = torch.cuda.max_memory_allocated() / 2**30 if torch.cuda.is_available() else None
@@ -60,7 +72,7 @@ def main(smk) -> None:
         "%d completions in %.0f s (this run), peak GPU memory %s GiB", completions, seconds, peak
     )
     meta = {
-        "model": smk.params.model,
+        "model": snakemake.params.model,
         "settings": settings.to_dict(),
         "backend": backend.identity(),
         "templates": {"version": templates.version, "digest": templates.digest},
@@ -70,8 +82,8 @@ def main(smk) -> None:
         "seconds_this_run": seconds,
         "peak_gpu_gib": peak,
     }
-    write_json(smk.output.meta, provenance(**meta))
-    shutil.rmtree(smk.params.shard_dir, ignore_errors=True)
+    write_json(snakemake.output.meta, provenance(**meta))
+    shutil.rmtree(snakemake.params.shard_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

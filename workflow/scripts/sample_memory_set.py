@@ -1,9 +1,15 @@
-"""A level-pure SFT set: n training facts of one memory level, balanced across training relations.
+"""sample_memory_set: a level-pure SFT set, n training facts of one memory level, balanced across
+training relations.
 
-Inputs: levels. Outputs: the set (JSONL, TRL prompt-completion plus provenance columns) and a
-sidecar JSON reporting requested vs written sizes; a level with fewer facts than n is written as it
-is (never padded) and flagged `short` in the sidecar, the log and the summary; a level with none is
-written empty and flagged `empty` (its fine-tunes and evaluations are skipped, see sftlab.skip).
+A level with fewer facts than n is written as it is (never padded) and flagged `short` in the
+report, the log and the summary; a level with none is written empty and flagged `empty` (its
+fine-tunes and evaluations are skipped, see sftlab.skip).
+
+Inputs:  levels  results/memory/{model}/levels.parquet
+Outputs: set     results/memory/{model}/sets/L{level}_n{n}_s{seed}.jsonl (TRL prompt-completion
+                 plus provenance columns)
+         report  results/memory/{model}/sets/L{level}_n{n}_s{seed}.json (requested vs written)
+Params:  format  memory.format (the prompt format)
 """
 
 import logging
@@ -17,12 +23,12 @@ from sftlab.memory.sets import populated_levels, sample_level_set, sft_records
 log = logging.getLogger("sample_memory_set")
 
 
-def main(smk) -> None:
-    setup_logging(smk.log[0])
-    w = smk.wildcards
+def main(snakemake) -> None:
+    setup_logging(snakemake.log[0])
+    w = snakemake.wildcards
     level, seed = int(w.level), int(w.seed)
     n = None if w.n == "all" else int(w.n)
-    levels = pl.read_parquet(smk.input.levels).filter(pl.col("subset") == "train")
+    levels = pl.read_parquet(snakemake.input.levels).filter(pl.col("subset") == "train")
     relations = sorted(levels["relation"].unique())
     facts, report = sample_level_set(levels, level, n, seed, relations)
     if report["short"] and not report["empty"]:
@@ -44,10 +50,14 @@ def main(smk) -> None:
         )
     version = levels["templates_version"][0] if levels.height else None
     rows = sft_records(
-        facts, smk.params.format, {"model": w.model, "set_seed": seed, "templates_version": version}
+        facts,
+        snakemake.params.format,
+        {"model": w.model, "set_seed": seed, "templates_version": version},
     )
-    write_jsonl(smk.output.set, rows)
-    write_json(smk.output.report, provenance(model=w.model, format=smk.params.format, **report))
+    write_jsonl(snakemake.output.set, rows)
+    write_json(
+        snakemake.output.report, provenance(model=w.model, format=snakemake.params.format, **report)
+    )
     log.info("wrote %d examples: %s", len(rows), report["taken_per_relation"])
 
 

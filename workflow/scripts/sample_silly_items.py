@@ -1,9 +1,11 @@
 """sample_silly_items: the MMLU training items every silly arm rewrites (one sample for all).
 
-Inputs:  mmlu   results/data/mmlu.parquet
-Outputs: items  results/silly/items.parquet (the MMLU columns + contamination similarity)
-         stats  results/silly/items.stats.json (pool size, contamination check counts, dropped ids)
-Params:  source (config silly.source: split, size, seed), contamination (ngram, threshold)
+Inputs:  mmlu           results/data/mmlu.parquet
+Outputs: table          results/silly/items.parquet (the MMLU columns + contamination similarity)
+         stats          results/silly/items.stats.json (pool size, contamination check counts,
+                        dropped ids)
+Params:  source         silly.source (split, size, seed)
+         contamination  silly.contamination (ngram, threshold)
 """
 
 import logging

@@ -1,9 +1,11 @@
 """select_common_items: the items every generated arm rewrote; every arm trains on those only.
 
-Inputs:  table   results/silly/items.parquet (the sampled items, in order)
-         sets    results/silly/sets/generated/{arm}.jsonl of every rule and of neutral
-Outputs: common  results/silly/sets/common_items.json (kept ids; per-arm generated/failed counts)
-Params:  arms (in the order of `sets`), min_kept_share (silly.min_kept_share: fail below it)
+Inputs:  table           results/silly/items.parquet (the sampled items, in order)
+         sets            results/silly/sets/generated/{arm}.jsonl of every rule and of neutral
+Outputs: common          results/silly/sets/common_items.json (kept ids; per-arm generated and
+                         failed counts)
+Params:  arms            the arms, in the order of `sets`
+         min_kept_share  silly.min_kept_share (fail below it)
 """
 
 import logging

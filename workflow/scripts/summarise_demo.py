@@ -1,9 +1,14 @@
 """summarise_demo: the default demo's headline figures against its bars (sftlab.demo.outcome).
 
-Inputs: the memory summary (parquet), the demo model's R-vs-exposure check (JSON), the world and
-pretraining summaries (JSON). Output: results/demo/summary.json (figures, bars, checks, timings).
 A bar that is not cleared is logged as a warning and recorded, not raised: a smaller or shorter
 configuration of the demo is legitimate, it just shows less.
+
+Inputs:  summary   results/memory/summary.parquet
+         exposure  results/memory/demo/exposure.json (the demo model's R-vs-exposure check)
+         world     results/demo/world/summary.json
+         pretrain  results/demo/pretrain_summary.json
+Outputs: summary   results/demo/summary.json (figures, bars, checks, timings)
+Params:  model     the demo model's name
 """
 
 import logging
@@ -17,13 +22,15 @@ from sftlab.logs import setup_logging
 log = logging.getLogger("summarise_demo")
 
 
-def main(smk) -> None:
-    setup_logging(smk.log[0])
+def main(snakemake) -> None:
+    setup_logging(snakemake.log[0])
     outcome = demo_outcome(
-        pl.read_parquet(smk.input.summary), read_json(smk.input.exposure), smk.params.model
+        pl.read_parquet(snakemake.input.summary),
+        read_json(snakemake.input.exposure),
+        snakemake.params.model,
     )
-    world = read_json(smk.input.world)
-    pretrain = read_json(smk.input.pretrain)
+    world = read_json(snakemake.input.world)
+    pretrain = read_json(snakemake.input.pretrain)
     outcome["world"] = {
         k: world.get(k) for k in ("facts", "facts_per_split", "corpus_documents", "qa_documents")
     }
@@ -31,7 +38,7 @@ def main(smk) -> None:
         k: pretrain.get(k)
         for k in ("parameters", "steps", "epochs", "corpus_tokens", "train_wall_s", "final_loss")
     }
-    write_json(smk.output.summary, {**outcome, **provenance()})
+    write_json(snakemake.output.summary, {**outcome, **provenance()})
     failed = [name for name, ok in outcome["checks"].items() if not ok]
     if failed:
         log.warning("demo bars not cleared: %s; figures: %s", failed, outcome)

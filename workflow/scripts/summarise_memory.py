@@ -1,19 +1,26 @@
-"""One tidy table of the memory study: accuracy per (model, train level, n, seed, test set, test
-level).
+"""summarise_memory: one tidy table of the memory study, accuracy per (model, train level, n,
+seed, test set, test level).
 
-Inputs: evals (per-item evaluations, aligned with params.runs), testsets (the QA items of each run),
-reports (set sidecars, aligned with the trained runs); params: runs, levels (every memory level).
-Outputs: summary (parquet, with a "macro" row per run: the unweighted mean over test levels, which
-names the levels it covers and flags a missing one), the same as CSV, the sets that were short of n
-(those with no facts at all, whose runs were skipped, are left out of the summary), and html: the
-tables (mean over seeds) for the report.
+Sets short of n are listed; those with no facts at all, whose runs were skipped, are left out of
+the summary. The "macro" row of a run is the unweighted mean over test levels; it names the levels
+it covers and flags a missing one.
+
+Inputs:  evals     per-item evaluations (eval_{testset}.parquet), aligned with params.runs
+         testsets  the QA items of each run, aligned with params.runs
+         reports   set sidecars (sets/L{level}_n{n}_s{seed}.json) of the trained runs
+Outputs: summary   results/memory/summary.parquet (with a "macro" row per run)
+         csv       results/memory/summary.csv (the same)
+         short     results/memory/short_sets.json (sets short of n; `skipped` when empty)
+         html      results/memory/summary.html (tables, mean over seeds, for the report)
+Params:  runs      model, train_level, n, seed, testset and sidecar of each evaluation
+         levels    every memory level (memory.levels.bins)
 """
 
 import logging
 
 import polars as pl
 
-from sftlab.io import atomic_path, read_json, write_json, write_parquet
+from sftlab.io import read_json, write_csv, write_json, write_parquet, write_text
 from sftlab.logs import setup_logging
 from sftlab.memory.summary import report_sections, summarise
 from sftlab.tables import html_page
@@ -21,12 +28,12 @@ from sftlab.tables import html_page
 log = logging.getLogger("summarise_memory")
 
 
-def main(smk) -> None:
-    setup_logging(smk.log[0])
-    reports = {path: read_json(path) for path in smk.input.reports}
+def main(snakemake) -> None:
+    setup_logging(snakemake.log[0])
+    reports = {path: read_json(path) for path in snakemake.input.reports}
     runs, skipped = [], set()
     for run, evaluation, items in zip(
-        smk.params.runs, smk.input.evals, smk.input.testsets, strict=True
+        snakemake.params.runs, snakemake.input.evals, snakemake.input.testsets, strict=True
     ):
         report = reports.get(run["sidecar"]) if run["sidecar"] else None
         if report and report["written"] == 0:  # an empty level: fine-tune and evaluation skipped
@@ -41,7 +48,7 @@ def main(smk) -> None:
                 "items": pl.read_parquet(items),
             }
         )
-    summary = summarise(runs, smk.params.levels)  # the macro flags a level missing from a set
+    summary = summarise(runs, snakemake.params.levels)  # the macro flags a level missing from a set
     short = sorted(
         {(r["model"], r["train_level"], r["n"], r["n_train"]) for r in runs if r["short"]} | skipped
     )
@@ -54,13 +61,11 @@ def main(smk) -> None:
         )
     headline = summary.filter(pl.col("test_level") == "macro")
     log.info("headline accuracy (macro over test levels):\n%s", headline)
-    write_parquet(smk.output.summary, summary)
-    with atomic_path(smk.output.csv) as tmp:
-        summary.write_csv(tmp)
-    with atomic_path(smk.output.html) as tmp:
-        tmp.write_text(html_page(report_sections(summary)), encoding="utf-8")
+    write_parquet(snakemake.output.summary, summary)
+    write_csv(snakemake.output.csv, summary)
+    write_text(snakemake.output.html, html_page(report_sections(summary)))
     write_json(
-        smk.output.short,
+        snakemake.output.short,
         [
             {"model": m, "train_level": lv, "n": n, "written": w, "skipped": w == 0}
             for m, lv, n, w in short

@@ -1,14 +1,18 @@
 """summarise_run: run statistics (LLM calls, cache hits, cost, training time, wall time per rule).
 
-Inputs:  one named list per stage (demo, data, memory, silly; RUN_STATS): LLM stats JSONs, training
-         metrics JSONs, evaluation summaries and benchmark TSVs
-Outputs: json   results/run_stats.json
-         html   results/run_stats.html, the report's "Run statistics" table
+Inputs:  demo    the benchmark TSV of the demo pretraining (when a study uses the demo model)
+         data    benchmark TSVs of the data preparation
+         memory  training metrics, evaluation summaries and benchmark TSVs of the memory study
+         silly   LLM stats JSONs, training metrics, evaluation summaries and benchmark TSVs of the
+                 silly study
+Outputs: json    results/run_stats.json
+         html    results/run_stats.html (the report's "Run statistics" table)
+Params:  -
 """
 
 import logging
 
-from sftlab.io import atomic_path, write_json
+from sftlab.io import write_json, write_text
 from sftlab.logs import setup_logging
 from sftlab.run_stats import summarise, to_html
 
@@ -30,8 +34,7 @@ def main(snakemake) -> None:
         stats["benchmarked_wall_s"],
     )
     write_json(snakemake.output.json, stats)
-    with atomic_path(snakemake.output.html) as tmp:
-        tmp.write_text(to_html(stats), encoding="utf-8")
+    write_text(snakemake.output.html, to_html(stats))
 
 
 if __name__ == "__main__":

@@ -2,20 +2,24 @@
 
 Inputs:  runs         results/runs/silly/{model}/{arm}_s{seed}/mmlu.parquet (+ plain, base_s0)
          rules        results/silly/rules.yaml (rule names and origins)
-         sets, common results/silly/sets/{arm}.jsonl of every arm, sets/common_items.json: every
-                      arm must have trained on the common items (checked)
-Outputs: deltas       results/silly/deltas.parquet and .csv (sftlab.silly.summary.DELTA_SCHEMA)
+         sets         results/silly/sets/{arm}.jsonl of every arm
+         common       results/silly/sets/common_items.json: every arm must have trained on the
+                      common items (checked)
+Outputs: deltas       results/silly/deltas.parquet (sftlab.silly.summary.DELTA_SCHEMA)
+         csv          results/silly/deltas.csv (the same)
          consistency  results/silly/consistency.csv (shared subject effect of the rules, p)
          html         results/silly/deltas.html (the tables of both, for the report)
-Params:  runs (model, arm, seed of each input, in order), arms (order of `sets`), rule_arms,
-         summary (bootstrap settings)
+Params:  runs         model, arm, seed of each of `runs`, in order
+         arms         the arms, in the order of `sets`
+         rule_arms    the rule ids (the arms the consistency compares)
+         summary      silly.summary (bootstrap settings)
 """
 
 import logging
 
 import polars as pl
 
-from sftlab.io import atomic_path, read_json, read_jsonl, write_parquet
+from sftlab.io import read_json, read_jsonl, write_csv, write_parquet, write_text
 from sftlab.logs import setup_logging
 from sftlab.silly.align import check_same_items
 from sftlab.silly.prompts import NEUTRAL_RULE
@@ -64,12 +68,9 @@ def main(snakemake) -> None:
         )  # fmt: skip
     log.info("consistency: %s", shares.to_dicts())
     write_parquet(snakemake.output.deltas, deltas)
-    with atomic_path(snakemake.output.csv) as tmp:
-        deltas.write_csv(tmp)
-    with atomic_path(snakemake.output.consistency) as tmp:
-        shares.write_csv(tmp)
-    with atomic_path(snakemake.output.html) as tmp:
-        tmp.write_text(html_page(report_sections(deltas, shares)), encoding="utf-8")
+    write_csv(snakemake.output.csv, deltas)
+    write_csv(snakemake.output.consistency, shares)
+    write_text(snakemake.output.html, html_page(report_sections(deltas, shares)))
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
 """train_demo_tokenizer: byte-level BPE on the demo corpus, saved as a transformers tokenizer
 folder.
 
-Input: corpus (one document per line). Output: tokenizer (folder: tokenizer.json,
-tokenizer_config.json, chat_template.jinja).
+Inputs:  corpus      results/demo/world/corpus.txt (one document per line)
+Outputs: tokenizer   results/demo/tokenizer/ (tokenizer.json, tokenizer_config.json,
+                     chat_template.jinja)
+Params:  vocab_size  demo.tokenizer.vocab_size (BPE merges; the markers come on top)
 """
 
 import logging
@@ -13,7 +15,7 @@ from sftlab.logs import setup_logging
 log = logging.getLogger("train_demo_tokenizer")
 
 
-def main(snakemake):
+def main(snakemake) -> None:
     setup_logging(snakemake.log[0])
     with open(snakemake.input.corpus, encoding="utf-8") as handle:
         lines = handle.read().splitlines()

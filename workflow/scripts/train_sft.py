@@ -1,13 +1,20 @@
-"""train_sft: fine-tune a model on an SFT set (LoRA or full) with TRL's SFTTrainer.
+"""train_sft: fine-tune a model on an SFT set (LoRA or full) with TRL's SFTTrainer. With gpus > 1
+on a CUDA machine the fine-tune runs as one FSDP rank per GPU (sftlab.train.launch).
 
-Inputs:  data     SFT set (JSONL prompt/completion)
-         model    the local model folder (none for hub models)
-         launch   the accelerate launcher config (only when the model entry asks for gpus > 1)
-Outputs: adapter  PEFT adapter or full model (safetensors)
-         losses, plot, metrics, config, provenance   in the run's train/ folder
-Params:  train (config train section with the study's overrides), model (entry), seed,
-         checkpoints (folder outside the outputs; a re-run after a kill resumes from it)
-With gpus > 1 on a CUDA machine the fine-tune runs as one FSDP rank per GPU (sftlab.train.launch).
+Inputs:  data         the SFT set (JSONL prompt/completion)
+         model        the model folder (local models) or the hub model's fetch marker
+         launch       the accelerate launcher config (only when the model entry asks for gpus > 1)
+Outputs: adapter      results/runs/{study}/{model}/{arm}_s{seed}/adapter/ (PEFT adapter or the full
+                      model, safetensors)
+         losses       train/loss.parquet of the run
+         plot         train/loss.png
+         metrics      train/metrics.json (its folder also receives config.yaml, provenance.json)
+         config       train/config.yaml (resolved settings)
+         provenance   train/provenance.json
+Params:  train        the study's effective train section (sftlab.config.study_train)
+         model        the model entry (models.<name>)
+         seed         the run's seed
+         checkpoints  folder outside the outputs; a re-run after a kill resumes from it
 """
 
 import logging
