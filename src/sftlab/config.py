@@ -18,6 +18,8 @@ import jsonschema
 import yaml
 from jsonschema import Draft202012Validator, validators
 
+from sftlab.layout import built_by_demo
+
 
 class ConfigError(ValueError):
     """A configuration problem, with the dotted key path in the message."""
@@ -319,7 +321,7 @@ def _check_demo_sources(config: dict[str, Any]) -> None:
                 )
         for name in section.get("models", []):
             path = str(config["models"][name].get("path") or "")
-            if path.startswith("results/demo/"):
+            if built_by_demo(path):
                 raise ConfigError(
                     f"models.{name}.path: {path} is built by the demo world, "
                     f"but demo.enabled is false"

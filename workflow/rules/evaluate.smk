@@ -1,12 +1,9 @@
 # Evaluate stage: every run, and the base model (arm "base", no adapter) as its reference.
 #
-# results/runs/{study}/{model}/{arm}_s{seed}/
-#   eval_{testset}.parquet / .json   short-answer QA: per item; accuracy overall and per group
+# In the run folder (layout.RUN):
+#   eval_{testset}.parquet / .json   short-answer QA (memory study): per item; accuracy overall and
+#                                    per test memory level
 #   mmlu.parquet / mmlu.json         MMLU: per item; per subject, category, micro and macro
-
-
-# Per study: the item columns QA accuracy is grouped by (e.g. the memory level).
-QA_GROUP_BY = {}
 
 
 rule evaluate_qa:
@@ -15,13 +12,14 @@ rule evaluate_qa:
         adapter=get_adapter,
         model=get_model_files,
     output:
-        per_item=f"{RUN}/eval_{{testset}}.parquet",
-        summary=f"{RUN}/eval_{{testset}}.json",
+        per_item=f"{layout.RUN}/eval_{{testset}}.parquet",
+        summary=f"{layout.RUN}/eval_{{testset}}.json",
     log:
         "logs/evaluate_qa/{study}/{model}/{arm}_s{seed}/{testset}.log",
     benchmark:
         "benchmarks/evaluate_qa/{study}/{model}/{arm}_s{seed}/{testset}.tsv"
     wildcard_constraints:
+        study="memory",
         testset="[A-Za-z0-9_]+",
     conda:
         "../../envs/gpu.yaml"
@@ -37,19 +35,19 @@ rule evaluate_qa:
             },
             speed=("batch_size",),
         ),
-        group_by=lambda wildcards: QA_GROUP_BY.get(wildcards.study, []),
+        group_by=memory_plan.QA_GROUP_BY,
     script:
         "../scripts/evaluate_qa.py"
 
 
 rule evaluate_mc:
     input:
-        mmlu="results/data/mmlu.parquet",
+        mmlu=layout.data_table("mmlu"),
         adapter=get_adapter,
         model=get_model_files,
     output:
-        per_item=f"{RUN}/mmlu.parquet",
-        summary=f"{RUN}/mmlu.json",
+        per_item=f"{layout.RUN}/mmlu.parquet",
+        summary=f"{layout.RUN}/mmlu.json",
     log:
         "logs/evaluate_mc/{study}/{model}/{arm}_s{seed}.log",
     benchmark:

@@ -1,12 +1,13 @@
-# Train stage: one fine-tune per (study, model, arm, seed) with TRL's SFTTrainer.
+# Train stage: one fine-tune per (study, model, arm, seed) with TRL's SFTTrainer, on the SFT set the
+# study's plan names for the arm (get_sft_set): the memory study's level-pure set L{level}_n{n}_s{seed},
+# the silly study's rule-styled (or plain, neutral, mixed) set of the arm.
 #
-# results/runs/{study}/{model}/{arm}_s{seed}/
+# In the run folder (layout.RUN):
 #   adapter/     PEFT adapter (or the full model) as safetensors + base_model.json; temporary unless
 #                train.keep_weights: deleted once the run's evaluations exist (they stay valid)
 #   train/       loss.parquet, loss.png, metrics.json, config.yaml (resolved), provenance.json
-# results/.ckpt/runs/...  checkpoints, outside the outputs so a killed job resumes from them
-RUN = "results/runs/{study}/{model}/{arm}_s{seed}"
-CKPT = "results/.ckpt/runs/{study}/{model}/{arm}_s{seed}"
+# Checkpoints go to layout.RUN_CHECKPOINTS, outside the outputs, so a killed job resumes from them.
+RUN = layout.RUN
 # accelerate + FSDP, for models with gpus > 1 (read from the repository under any working folder)
 LAUNCH_CONFIG = sftlab.paths.repo_path("config/launch/fsdp.yaml", REPO)
 # Host memory and CPUs per GPU of a fine-tune (SLURM requests; a workstation ignores them): each
@@ -52,6 +53,6 @@ rule train_sft:
         train=get_train_settings,
         model=get_model_entry,
         seed=lambda wildcards: int(wildcards.seed),
-        checkpoints=lambda wildcards: CKPT.format(**wildcards),
+        checkpoints=lambda wildcards: layout.RUN_CHECKPOINTS.format(**wildcards),
     script:
         "../scripts/train_sft.py"
