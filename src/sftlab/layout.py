@@ -38,7 +38,17 @@ DATA_REPORT = f"{DATA}/{{name}}.report.json"
 # The dataset each study reads (the data stage builds a table only when a study reads it).
 DATA_USERS = {"entityquestions": "memory", "mmlu": "silly", "ruozhiba": "silly"}
 
-RUN = f"{RESULTS}/runs/{{study}}/{{model}}/{{arm}}_s{{seed}}"
+RUN = f"{RESULTS}/runs/{{study}}/{{model}}/{{arm}}_s{{seed}}"  # one fine-tune, or base_s0
+RUN_ADAPTER = f"{RUN}/adapter"  # the trained weights (temporary unless train.keep_weights)
+RUN_LOSSES = f"{RUN}/train/loss.parquet"
+RUN_LOSS_PLOT = f"{RUN}/train/loss.png"
+RUN_METRICS = f"{RUN}/train/metrics.json"
+RUN_TRAIN_CONFIG = f"{RUN}/train/config.yaml"  # the resolved training settings
+RUN_PROVENANCE = f"{RUN}/train/provenance.json"
+RUN_QA = f"{RUN}/eval_{{testset}}.parquet"  # short-answer QA per item (memory study)
+RUN_QA_SUMMARY = f"{RUN}/eval_{{testset}}.json"
+RUN_MC = f"{RUN}/mmlu.parquet"  # MMLU per item (silly study)
+RUN_MC_SUMMARY = f"{RUN}/mmlu.json"
 RUN_CHECKPOINTS = f"{RESULTS}/.ckpt/runs/{{study}}/{{model}}/{{arm}}_s{{seed}}"
 RUN_STATS_JSON = f"{RESULTS}/run_stats.json"
 RUN_STATS_HTML = f"{RESULTS}/run_stats.html"
@@ -64,14 +74,10 @@ def data_report(name: str) -> str:
     return DATA_REPORT.format(name=name)
 
 
-def run_file(study: str, model: str, arm: str, seed: int | str, name: str) -> str:
-    return f"{RUN.format(study=study, model=model, arm=arm, seed=seed)}/{name}"
-
-
 def fine_tune_files(study: str, model: str, arm: str, seed: int) -> list[str]:
     """The metrics JSON and the benchmark of one train_sft job."""
     return [
-        run_file(study, model, arm, seed, "train/metrics.json"),
+        RUN_METRICS.format(study=study, model=model, arm=arm, seed=seed),
         f"benchmarks/train_sft/{study}/{model}/{arm}_s{seed}.tsv",
     ]
 
@@ -79,7 +85,7 @@ def fine_tune_files(study: str, model: str, arm: str, seed: int) -> list[str]:
 def qa_eval_files(study: str, model: str, arm: str, seed: int, testset: str) -> list[str]:
     """The summary JSON and the benchmark of one evaluate_qa job."""
     return [
-        run_file(study, model, arm, seed, f"eval_{testset}.json"),
+        RUN_QA_SUMMARY.format(study=study, model=model, arm=arm, seed=seed, testset=testset),
         f"benchmarks/evaluate_qa/{study}/{model}/{arm}_s{seed}/{testset}.tsv",
     ]
 
@@ -87,7 +93,7 @@ def qa_eval_files(study: str, model: str, arm: str, seed: int, testset: str) -> 
 def mc_eval_files(study: str, model: str, arm: str, seed: int) -> list[str]:
     """The summary JSON and the benchmark of one evaluate_mc job."""
     return [
-        run_file(study, model, arm, seed, "mmlu.json"),
+        RUN_MC_SUMMARY.format(study=study, model=model, arm=arm, seed=seed),
         f"benchmarks/evaluate_mc/{study}/{model}/{arm}_s{seed}.tsv",
     ]
 

@@ -103,8 +103,7 @@ def is_base_run(wildcards):
 def get_adapter(wildcards):
     if is_base_run(wildcards):
         return []
-    w = wildcards
-    return layout.run_file(w.study, w.model, w.arm, w.seed, "adapter")
+    return layout.RUN_ADAPTER.format(**wildcards)
 
 
 def get_sft_set(wildcards):

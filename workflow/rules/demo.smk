@@ -26,6 +26,7 @@ rule build_demo_world:
     script:
         "../scripts/build_demo_world.py"
 
+
 rule train_demo_tokenizer:
     input:
         corpus=rules.build_demo_world.output.corpus,
@@ -40,6 +41,7 @@ rule train_demo_tokenizer:
         vocab_size=config["demo"]["tokenizer"]["vocab_size"],
     script:
         "../scripts/train_demo_tokenizer.py"
+
 
 rule pretrain_demo_model:
     input:
@@ -71,6 +73,7 @@ rule pretrain_demo_model:
         validity=config["demo"]["validity"],
     script:
         "../scripts/pretrain_demo_model.py"
+
 
 # The demo's headline figures (memory study on the demo model) against the bars it is built to
 # clear; a target only when the memory study runs on the demo data with the demo model.

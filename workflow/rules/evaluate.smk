@@ -1,9 +1,7 @@
 # Evaluate stage: every run, and the base model (arm "base", no adapter) as its reference.
-#
-# In the run folder (layout.RUN):
-#   eval_{testset}.parquet / .json   short-answer QA (memory study): per item; accuracy overall and
-#                                    per test memory level
-#   mmlu.parquet / mmlu.json         MMLU: per item; per subject, category, micro and macro
+# Outputs in the run folder (sftlab.layout.RUN_*): short-answer QA on a memory test set (per item;
+# accuracy overall and per test memory level) and MMLU (per item; per subject, category, micro and
+# macro), each a per-item parquet and a summary JSON.
 
 
 rule evaluate_qa:
@@ -12,8 +10,8 @@ rule evaluate_qa:
         adapter=get_adapter,
         model=get_model_files,
     output:
-        per_item=f"{layout.RUN}/eval_{{testset}}.parquet",
-        summary=f"{layout.RUN}/eval_{{testset}}.json",
+        per_item=layout.RUN_QA,
+        summary=layout.RUN_QA_SUMMARY,
     log:
         "logs/evaluate_qa/{study}/{model}/{arm}_s{seed}/{testset}.log",
     benchmark:
@@ -46,8 +44,8 @@ rule evaluate_mc:
         adapter=get_adapter,
         model=get_model_files,
     output:
-        per_item=f"{layout.RUN}/mmlu.parquet",
-        summary=f"{layout.RUN}/mmlu.json",
+        per_item=layout.RUN_MC,
+        summary=layout.RUN_MC_SUMMARY,
     log:
         "logs/evaluate_mc/{study}/{model}/{arm}_s{seed}.log",
     benchmark:

@@ -233,7 +233,9 @@ rule plot_silly_correlation:
         consistency=silly_plan.CONSISTENCY,
     output:
         figure=report(
-            silly_plan.figure_path("{model}", silly_plan.CORRELATION_FIGURE, FIG_FORMAT),
+            silly_plan.figure_path(
+                "{model}", silly_plan.CORRELATION_FIGURE, FIG_FORMAT
+            ),
             caption="../report/silly_correlation.rst",
             category="Silly study",
             labels={"figure": "rule correlation", "model": "{model}"},

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sftlab.layout import RESULTS, fine_tune_files, qa_eval_files, run_file
+from sftlab.layout import RESULTS, RUN_QA, fine_tune_files, qa_eval_files
 
 MEMORY_DIR = f"{RESULTS}/memory"
 MODEL_DIR = f"{MEMORY_DIR}/{{model}}"  # one probed model
@@ -100,7 +100,7 @@ def runs(memory: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def eval_path(run: dict[str, Any]) -> str:
-    return run_file("memory", run["model"], run["arm"], run["seed"], f"eval_{run['testset']}.parquet")
+    return RUN_QA.format(study="memory", **{k: run[k] for k in ("model", "arm", "seed", "testset")})
 
 
 def testset_path(run: dict[str, Any]) -> str:

@@ -1,4 +1,4 @@
-"""The silly study's results/ paths and grid, from the `silly:` config section (for rules/silly.smk).
+"""The silly study's results/ paths and grid, from the `silly:` config section (rules/silly.smk).
 
 The path patterns below are the only place they are written: rules use them verbatim (Snakemake
 fills `{arm}` and `{model}`). Pure functions of plain values, so the DAG's shape is unit-testable
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sftlab.layout import RESULTS, fine_tune_files, mc_eval_files, run_file
+from sftlab.layout import RESULTS, RUN_MC, fine_tune_files, mc_eval_files
 from sftlab.silly.prompts import NEUTRAL_RULE
 from sftlab.silly.rules import load_rule_set, rule_ids, study_arms
 
@@ -68,7 +68,7 @@ def runs(silly: dict[str, Any], arms: list[str]) -> list[dict[str, Any]]:
 
 
 def run_path(run: dict[str, Any]) -> str:
-    return run_file("silly", run["model"], run["arm"], run["seed"], "mmlu.parquet")
+    return RUN_MC.format(study="silly", model=run["model"], arm=run["arm"], seed=run["seed"])
 
 
 def sft_set(model: str, arm: str, seed: int | str) -> str:
