@@ -41,7 +41,7 @@ def add_code_digests(rules):
 
 
 def get_final_outputs():
-    """The targets of `rule all`: each enabled stage's tables and figures, and the run statistics."""
+    """The default target's inputs: each enabled stage's tables and figures, and the run statistics."""
     return [
         *layout.demo_outputs(config),
         *layout.data_outputs(config),
