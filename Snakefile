@@ -1,14 +1,18 @@
 # sftlab: data-centric fine-tuning research on LLM question answering.
 # Default config = the offline demo world; paper configs: --configfile config/paper_{memory,silly}.yaml
 #
-# results/                (under `workdir:` when the config names one; paper configs: experiments/<name>/)
-#   models/{model}.json fetch markers of hub models (snapshots live in the Hugging Face cache)
-#   demo/               world/, raw/ (real dataset formats), tokenizer, model/ (HF folder), summary
-#   data/               mmlu.parquet, entityquestions.parquet, ruozhiba.parquet (+ .report.json)
-#   memory/{model}/     probe.parquet, levels.parquet, sets/L{level}_n{n}_s{seed}.jsonl
-#   silly/              rules.yaml, sets/{rule}.jsonl
-#   runs/{study}/{model}/{arm}_s{seed}/   adapter/, train/, eval_*.parquet
-#   memory/summary.parquet, silly/deltas.parquet, figures/
+# Includes in pipeline order, after common.smk (imports, input functions); no stage reads another's
+# names: paths come from sftlab.layout and sftlab.<study>.plan, targets from common.smk's functions.
+#
+# results/ (under the config's `workdir:`; paper configs: experiments/<name>/)
+#   models/     {model}.json: fetch markers of hub models (snapshots: the Hugging Face cache)
+#   demo/       world/, raw/ (released dataset layouts), tokenizer/, model/, summaries
+#   data/       {mmlu,entityquestions,ruozhiba}.parquet, <name>.report.json
+#   memory/     {model}/ probes, levels, sets/, test sets; summaries, figures/ (memory.plan)
+#   silly/      rules.yaml, items, sets/; deltas, figures/{model}/ (silly.plan)
+#   runs/       {study}/{model}/{arm}_s{seed}/: adapter/, train/, eval_*.parquet, mmlu.parquet
+#   .ckpt/      runs/...: checkpoints of unfinished fine-tunes (a killed job resumes from them)
+#   run_stats.  json, html: LLM calls, cost, training and wall time per stage
 import os
 
 from snakemake.utils import min_version

@@ -18,6 +18,8 @@ import jsonschema
 import yaml
 from jsonschema import Draft202012Validator, validators
 
+from sftlab.layout import DATA_USERS, built_by_demo
+
 
 class ConfigError(ValueError):
     """A configuration problem, with the dotted key path in the message."""
@@ -335,10 +337,6 @@ def _check_probe_server(memory: dict[str, Any]) -> None:
             )
 
 
-# Which study reads each dataset (the data stage builds only those of enabled studies).
-DATA_USERS = {"entityquestions": "memory", "mmlu": "silly", "ruozhiba": "silly"}
-
-
 def _check_demo_sources(config: dict[str, Any]) -> None:
     """A study that reads demo data or the demo model needs the demo world enabled."""
     if config.get("demo", {}).get("enabled", False):
@@ -353,7 +351,7 @@ def _check_demo_sources(config: dict[str, Any]) -> None:
     for study in enabled:
         for name in config[study].get("models", []):
             path = str(config["models"][name].get("path") or "")
-            if path.startswith("results/demo/"):
+            if built_by_demo(path):
                 raise ConfigError(
                     f"models.{name}.path: {path} is built by the demo world, "
                     f"but demo.enabled is false"

@@ -20,6 +20,7 @@ from typing import Any
 
 from sftlab.config import ConfigError
 from sftlab.costs import GIB, plan_cost
+from sftlab.layout import built_by_demo
 from sftlab.llm.settings import LLMSettings
 from sftlab.silly.plan import uses_llm
 from sftlab.silly.rules import rule_ids
@@ -47,7 +48,7 @@ class Check:
 def _model_check(name: str, entry: dict[str, Any], config: dict[str, Any]) -> Check:
     if entry.get("path"):
         path = str(entry["path"])
-        built = path.startswith("results/demo/") and config["demo"].get("enabled")
+        built = built_by_demo(path) and config["demo"].get("enabled")
         ok = Path(path).is_dir() or bool(built)
         detail = "built by the workflow" if built else path
         missing = f"{path} does not exist (models.{name}.path)"

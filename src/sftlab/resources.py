@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from sftlab.config import ConfigError, study_train
+from sftlab.layout import built_by_demo
 
 GIB = 2**30
 FULL_BYTES_PER_PARAM = 16
@@ -98,7 +99,7 @@ def model_size(name: str, entry: dict[str, Any], config: dict[str, Any]) -> Mode
         return ModelSize(params, hidden, max(1, round(hidden / 128)), 128_000, "params_b")
     if hub_id in KNOWN_MODELS:
         return ModelSize(*KNOWN_MODELS[hub_id], source="known-size table")
-    if path and str(path).startswith("results/demo/") and config["demo"].get("enabled"):
+    if built_by_demo(path) and config["demo"].get("enabled"):
         arch = config["demo"]["model"]
         vocab = config["demo"]["tokenizer"]["vocab_size"] + DEMO_MARKER_TOKENS
         cfg = {**arch, "vocab_size": vocab, "tie_word_embeddings": True}

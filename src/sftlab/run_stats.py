@@ -7,8 +7,7 @@ each file is recognised by its content, not its path:
 - an evaluation summary JSON (`evaluate_qa`, `evaluate_mc`): has `testset` and `n` (items);
 - a Snakemake benchmark TSV (`benchmarks/<rule>/<wildcards>.tsv` or `benchmarks/<rule>.tsv`).
 `summarise` sums them, in total and per stage, into one JSON-ready dict; `to_html` renders it for
-the Snakemake report. The `*_files` helpers give the paths of one fine-tune or evaluation (the
-layout of rules/train.smk and rules/evaluate.smk), so every study registers the same files.
+the Snakemake report. The files themselves are named by sftlab.layout and the study plans.
 """
 
 from __future__ import annotations
@@ -22,7 +21,6 @@ import polars as pl
 
 from sftlab.tables import html_page
 
-RUNS_DIR = "results/runs"
 LLM_COUNTERS = (
     "conversations",
     "succeeded",
@@ -36,38 +34,6 @@ LLM_COUNTERS = (
     "cache_saved_cost_usd",
     "elapsed_s",
 )
-
-
-def fine_tune_files(study: str, model: str, arm: str, seed: int) -> list[str]:
-    """The metrics JSON and the benchmark of one train_sft job."""
-    return [
-        f"{RUNS_DIR}/{study}/{model}/{arm}_s{seed}/train/metrics.json",
-        f"benchmarks/train_sft/{study}/{model}/{arm}_s{seed}.tsv",
-    ]
-
-
-def qa_eval_files(study: str, model: str, arm: str, seed: int, testset: str) -> list[str]:
-    """The summary JSON and the benchmark of one evaluate_qa job."""
-    return [
-        f"{RUNS_DIR}/{study}/{model}/{arm}_s{seed}/eval_{testset}.json",
-        f"benchmarks/evaluate_qa/{study}/{model}/{arm}_s{seed}/{testset}.tsv",
-    ]
-
-
-def mc_eval_files(study: str, model: str, arm: str, seed: int) -> list[str]:
-    """The summary JSON and the benchmark of one evaluate_mc job."""
-    return [
-        f"{RUNS_DIR}/{study}/{model}/{arm}_s{seed}/mmlu.json",
-        f"benchmarks/evaluate_mc/{study}/{model}/{arm}_s{seed}.tsv",
-    ]
-
-
-def demo_files(config: dict[str, Any], demo_model: str) -> list[str]:
-    """The benchmark of the demo pretraining, when an enabled study uses the demo model."""
-    studies = [s for s in ("memory", "silly") if config[s].get("enabled", False)]
-    paths = {config["models"][m].get("path") for s in studies for m in config[s]["models"]}
-    used = config["demo"]["enabled"] and demo_model in paths
-    return ["benchmarks/pretrain_demo_model/demo.tsv"] if used else []
 
 
 def benchmark_rule(path: str | Path) -> str:

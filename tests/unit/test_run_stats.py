@@ -4,15 +4,8 @@ import json
 
 import pytest
 
-from sftlab.run_stats import (
-    benchmark_rule,
-    demo_files,
-    fine_tune_files,
-    mc_eval_files,
-    qa_eval_files,
-    summarise,
-    to_html,
-)
+from sftlab.layout import demo_stats_files, fine_tune_files, mc_eval_files, qa_eval_files
+from sftlab.run_stats import benchmark_rule, summarise, to_html
 
 BENCH_HEADER = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
 
@@ -152,6 +145,6 @@ def test_demo_pretraining_counts_when_a_study_uses_the_demo_model():
         "memory": {"enabled": True, "models": ["hub"]},
         "silly": {"enabled": False, "models": ["demo"]},
     }
-    assert demo_files(config, "results/demo/model") == []
+    assert demo_stats_files(config) == []
     config["silly"]["enabled"] = True
-    assert demo_files(config, "results/demo/model") == ["benchmarks/pretrain_demo_model/demo.tsv"]
+    assert demo_stats_files(config) == ["benchmarks/pretrain_demo_model/demo.tsv"]

@@ -2,9 +2,12 @@
 from pathlib import Path
 
 import sftlab.config
+import sftlab.layout as layout
+import sftlab.memory.plan as memory_plan
 import sftlab.paths
 import sftlab.readiness
 import sftlab.resources
+import sftlab.silly.plan as silly_plan
 import sftlab.triggers
 
 # The repository root (this file is in workflow/rules/), under either entry point.
@@ -22,14 +25,11 @@ wildcard_constraints:
     seed=r"\d+",
 
 
-# Each study registers, per study name, functions of the wildcards returning:
-SFT_SET = {}  # the SFT set (JSONL) a run trains on
-QA_ITEMS = {}  # the QA test items (parquet) of {testset}
-FINAL_OUTPUTS = []  # stages append the targets of `rule all` (lists of paths)
-FIGURES = []  # stages append their figure paths (the `figures` target)
-# Per stage name, a function returning its statistics files (LLM stats, train metrics, evaluation
-# summaries, benchmark TSVs) for the run statistics.
-RUN_STATS = {}
+# The plan of each study: its results/ paths and what its runs train on (sftlab.<study>.plan).
+STUDY_PLANS = {"memory": memory_plan, "silly": silly_plan}
+FIG_FORMAT = config["plots"]["format"]  # the file type of every figure
+# On the demo world's facts the memory study also checks R against the known exposure.
+MEMORY_ON_DEMO = layout.memory_on_demo(config)
 
 
 def add_code_digests(rules):
@@ -41,7 +41,33 @@ def add_code_digests(rules):
 
 
 def get_final_outputs():
-    return [path for stage in FINAL_OUTPUTS for path in stage()]
+    """The default target's inputs: each enabled stage's tables and figures, and the run statistics."""
+    return [
+        *layout.demo_outputs(config),
+        *layout.data_outputs(config),
+        *memory_plan.final_outputs(config["memory"], FIG_FORMAT, MEMORY_ON_DEMO),
+        *silly_plan.final_outputs(config["silly"], FIG_FORMAT),
+        layout.RUN_STATS_JSON,
+    ]
+
+
+def get_figures():
+    """Every figure of both studies (the `figures` target)."""
+    return [
+        *memory_plan.figures(config["memory"], FIG_FORMAT, MEMORY_ON_DEMO),
+        *silly_plan.figures(config["silly"], FIG_FORMAT),
+    ]
+
+
+def get_run_stats_inputs():
+    """Per stage, its statistics files (LLM stats, train metrics, evaluation summaries, benchmark
+    TSVs) for the run statistics."""
+    return {
+        "memory": memory_plan.stats_files(config["memory"]),
+        "silly": silly_plan.stats_files(config["silly"]),
+        "data": layout.data_stats_files(config),
+        "demo": layout.demo_stats_files(config),
+    }
 
 
 def get_model_entry(wildcards):
@@ -56,7 +82,7 @@ def get_train_gpus(wildcards):
 def get_model_files(wildcards):
     """A local model folder (built by a rule, for the demo), or a hub model's fetch marker."""
     path = config["models"][wildcards.model]["path"]
-    return [path] if path else [f"results/models/{wildcards.model}.json"]
+    return [path] if path else [layout.MODEL_MARKER.format(model=wildcards.model)]
 
 
 def get_hub_models():
@@ -77,15 +103,18 @@ def is_base_run(wildcards):
 def get_adapter(wildcards):
     if is_base_run(wildcards):
         return []
-    return f"results/runs/{wildcards.study}/{wildcards.model}/{wildcards.arm}_s{wildcards.seed}/adapter"
+    return layout.RUN_ADAPTER.format(**wildcards)
 
 
 def get_sft_set(wildcards):
-    return SFT_SET[wildcards.study](wildcards)
+    """The SFT set a run trains on, as its study's plan names it."""
+    w = wildcards
+    return STUDY_PLANS[w.study].sft_set(w.model, w.arm, w.seed)
 
 
 def get_qa_items(wildcards):
-    return QA_ITEMS[wildcards.study](wildcards)
+    """The QA items of {testset}: the memory study's test sets (the only QA evaluation)."""
+    return memory_plan.qa_items(wildcards.model, wildcards.testset)
 
 
 def get_train_settings(wildcards):

@@ -1,42 +1,22 @@
 # Data stage: each source (demo world, hub, local copy) normalised to one parquet contract + a report.
-#
-# results/data/
+# Outputs (layout.DATA_TABLE, DATA_REPORT), built when a study reads them (layout.DATA_USERS):
 #   mmlu.parquet              item_id, subject, category, question, choices, answer, split
 #   entityquestions.parquet   fact_id, relation, subject, question, answers, split, domain
 #   ruozhiba.parquet          item_id, question, answer, source
 #   <name>.report.json        counts per split / relation / category, dropped and unmatched rows
 import sftlab.data
 
-DATA = "results/data"
-DEMO_RAW = {
-    "mmlu": "results/demo/raw/mmlu",
-    "entityquestions": "results/demo/raw/entityquestions",
-    "ruozhiba": "results/demo/raw/ruozhiba.jsonl",
-}
-
-
-# The memory study reads EntityQuestions; the silly study reads MMLU and Ruozhiba.
-DATA_USERS = sftlab.config.DATA_USERS
-FINAL_OUTPUTS.append(
-    lambda: [
-        f"{DATA}/{name}.{ext}"
-        for name, study in DATA_USERS.items()
-        if config[study].get("enabled", False)
-        for ext in ("parquet", "report.json")
-    ]
-)
-
 
 rule prepare_mmlu:
     input:
         unpack(
             lambda w: sftlab.data.raw_inputs(
-                "mmlu", config["data"]["mmlu"], DEMO_RAW["mmlu"]
+                "mmlu", config["data"]["mmlu"], layout.DEMO_RAW["mmlu"]
             )
         ),
     output:
-        table=f"{DATA}/mmlu.parquet",
-        report=f"{DATA}/mmlu.report.json",
+        table=layout.data_table("mmlu"),
+        report=layout.data_report("mmlu"),
     log:
         "logs/prepare_mmlu.log",
     benchmark:
@@ -56,13 +36,13 @@ rule prepare_entityquestions:
             lambda w: sftlab.data.raw_inputs(
                 "entityquestions",
                 config["data"]["entityquestions"],
-                DEMO_RAW["entityquestions"],
+                layout.DEMO_RAW["entityquestions"],
             )
         ),
         relations=config["data"]["entityquestions"]["relations"],
     output:
-        table=f"{DATA}/entityquestions.parquet",
-        report=f"{DATA}/entityquestions.report.json",
+        table=layout.data_table("entityquestions"),
+        report=layout.data_report("entityquestions"),
     log:
         "logs/prepare_entityquestions.log",
     benchmark:
@@ -80,12 +60,12 @@ rule prepare_ruozhiba:
     input:
         unpack(
             lambda w: sftlab.data.raw_inputs(
-                "ruozhiba", config["data"]["ruozhiba"], DEMO_RAW["ruozhiba"]
+                "ruozhiba", config["data"]["ruozhiba"], layout.DEMO_RAW["ruozhiba"]
             )
         ),
     output:
-        table=f"{DATA}/ruozhiba.parquet",
-        report=f"{DATA}/ruozhiba.report.json",
+        table=layout.data_table("ruozhiba"),
+        report=layout.data_report("ruozhiba"),
     log:
         "logs/prepare_ruozhiba.log",
     conda:

@@ -1,12 +1,7 @@
 # Evaluate stage: every run, and the base model (arm "base", no adapter) as its reference.
-#
-# results/runs/{study}/{model}/{arm}_s{seed}/
-#   eval_{testset}.parquet / .json   short-answer QA: per item; accuracy overall and per group
-#   mmlu.parquet / mmlu.json         MMLU: per item; per subject, category, micro and macro
-
-
-# Per study: the item columns QA accuracy is grouped by (e.g. the memory level).
-QA_GROUP_BY = {}
+# Outputs in the run folder (sftlab.layout.RUN_*): short-answer QA on a memory test set (per item;
+# accuracy overall and per test memory level) and MMLU (per item; per subject, category, micro and
+# macro), each a per-item parquet and a summary JSON.
 
 
 rule evaluate_qa:
@@ -15,13 +10,14 @@ rule evaluate_qa:
         adapter=get_adapter,
         model=get_model_files,
     output:
-        per_item=f"{RUN}/eval_{{testset}}.parquet",
-        summary=f"{RUN}/eval_{{testset}}.json",
+        per_item=layout.RUN_QA,
+        summary=layout.RUN_QA_SUMMARY,
     log:
         "logs/evaluate_qa/{study}/{model}/{arm}_s{seed}/{testset}.log",
     benchmark:
         "benchmarks/evaluate_qa/{study}/{model}/{arm}_s{seed}/{testset}.tsv"
     wildcard_constraints:
+        study="memory",
         testset="[A-Za-z0-9_]+",
     conda:
         "../../envs/gpu.yaml"
@@ -37,19 +33,19 @@ rule evaluate_qa:
             },
             speed=("batch_size",),
         ),
-        group_by=lambda wildcards: QA_GROUP_BY.get(wildcards.study, []),
+        group_by=memory_plan.QA_GROUP_BY,
     script:
         "../scripts/evaluate_qa.py"
 
 
 rule evaluate_mc:
     input:
-        mmlu="results/data/mmlu.parquet",
+        mmlu=layout.data_table("mmlu"),
         adapter=get_adapter,
         model=get_model_files,
     output:
-        per_item=f"{RUN}/mmlu.parquet",
-        summary=f"{RUN}/mmlu.json",
+        per_item=layout.RUN_MC,
+        summary=layout.RUN_MC_SUMMARY,
     log:
         "logs/evaluate_mc/{study}/{model}/{arm}_s{seed}.log",
     benchmark:

@@ -6,5 +6,4 @@
 
 rule figures:
     input:
-        [path for stage in FIGURES for path in stage()],
-    localrule: True
+        get_figures(),

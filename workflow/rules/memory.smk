@@ -1,15 +1,5 @@
 # Memory study (arXiv 2409.15825): probe, level, sample level-pure sets, fine-tune, evaluate, summarise.
-#
-# results/memory/
-#   {model}/probe.parquet, probe_raw.parquet, probe.json    hits per fact x template (+ raw samples)
-#   {model}/probe_tf.parquet, estimator_agreement.json      teacher-forcing estimator (optional)
-#   {model}/slick.parquet                                   SliCK categories (optional)
-#   {model}/levels.parquet, level_counts.csv, slick_agreement.csv
-#   {model}/sets/L{level}_n{n}_s{seed}.jsonl (+ .json)     level-pure SFT sets; sidecar flags short sets
-#   {model}/test_{in,ood}.parquet                           QA items, group = test memory level
-#   {model}/exposure.json                                   demo only: R vs exposure validity check
-#   summary.parquet, summary.csv, short_sets.json, figures/
-# results/runs/memory/{model}/L{level}_n{n}_s{seed}/, base_s0/   adapters and evaluations (train/evaluate)
+# Paths: sftlab.memory.plan (results/memory/), runs in sftlab.layout (results/runs/memory/).
 #
 # Levels are known only after probing, so a level with fewer training facts than n cannot be dropped
 # from the DAG at parse time: its set holds every fact the level has (never padded from other levels),
@@ -17,17 +7,11 @@
 # its fine-tunes and evaluations are skipped (sftlab.skip), left out of the summary and listed in
 # short_sets.json, and the log names memory.train_levels, which drops them from the plan.
 import sftlab.memory.backends as probe_backends
-import sftlab.memory.plan as memory_plan
 
 MEMORY = config["memory"]
-MEM = "results/memory/{model}"
-MEM_FIG = memory_plan.FIGURES_DIR
-FIG_EXT = config["plots"]["format"]
 MEMORY_RUNS = memory_plan.runs(MEMORY)
 QA_MATCH = config["evaluate"]["qa"]["normalize"]
-DEMO_FACTS = "results/demo/world/facts.parquet"
-ON_DEMO = config["data"]["entityquestions"]["source"] == "demo"
-PROBE_TABLE = {"sample": "probe.parquet", "teacher_forcing": "probe_tf.parquet"}
+FACTS = layout.data_table("entityquestions")
 
 if (
     MEMORY["enabled"]
@@ -42,26 +26,16 @@ wildcard_constraints:
     n=r"\d+|all",
 
 
-SFT_SET["memory"] = lambda w: f"results/memory/{w.model}/sets/{w.arm}_s{w.seed}.jsonl"
-QA_ITEMS["memory"] = lambda w: f"results/memory/{w.model}/test_{w.testset}.parquet"
-QA_GROUP_BY["memory"] = ["group"]
-FINAL_OUTPUTS.append(lambda: memory_plan.final_outputs(MEMORY, FIG_EXT, ON_DEMO))
-if "FIGURES" in globals():
-    FIGURES.append(lambda: memory_plan.figures(MEMORY, FIG_EXT, ON_DEMO))
-if "RUN_STATS" in globals():
-    RUN_STATS["memory"] = lambda: memory_plan.stats_files(MEMORY)
-
-
 rule probe_memory:
     input:
-        facts="results/data/entityquestions.parquet",
+        facts=FACTS,
         templates=MEMORY["templates"],
         aliases=MEMORY["aliases"],
         model=get_model_files,
     output:
-        probe=f"{MEM}/probe.parquet",
-        raw=f"{MEM}/probe_raw.parquet",
-        meta=f"{MEM}/probe.json",
+        probe=memory_plan.PROBE,
+        raw=memory_plan.PROBE_RAW,
+        meta=memory_plan.PROBE_META,
     log:
         "logs/probe_memory/{model}.log",
     benchmark:
@@ -78,20 +52,20 @@ rule probe_memory:
             speed=("batch_size", "shard_facts"),
         ),
         match=QA_MATCH,
-        shard_dir=lambda w: f"results/memory/{w.model}/_probe_shards",
+        shard_dir=lambda w: memory_plan.PROBE_SHARDS.format(model=w.model),
     script:
         "../scripts/probe_memory.py"
 
 
 rule probe_teacher_forcing:
     input:
-        facts="results/data/entityquestions.parquet",
+        facts=FACTS,
         templates=MEMORY["templates"],
         aliases=MEMORY["aliases"],
         model=get_model_files,
     output:
-        probe=f"{MEM}/probe_tf.parquet",
-        meta=f"{MEM}/probe_tf.json",
+        probe=memory_plan.PROBE_TF,
+        meta=memory_plan.PROBE_TF_META,
     log:
         "logs/probe_teacher_forcing/{model}.log",
     benchmark:
@@ -114,13 +88,13 @@ rule probe_teacher_forcing:
 
 rule compare_estimators:
     input:
-        probe=f"{MEM}/probe.parquet",
-        probe_meta=f"{MEM}/probe.json",
-        probe_tf=f"{MEM}/probe_tf.parquet",
-        probe_tf_meta=f"{MEM}/probe_tf.json",
+        probe=memory_plan.PROBE,
+        probe_meta=memory_plan.PROBE_META,
+        probe_tf=memory_plan.PROBE_TF,
+        probe_tf_meta=memory_plan.PROBE_TF_META,
         templates=MEMORY["templates"],
     output:
-        agreement=f"{MEM}/estimator_agreement.json",
+        agreement=memory_plan.ESTIMATOR_AGREEMENT,
     log:
         "logs/compare_estimators/{model}.log",
     conda:
@@ -131,12 +105,12 @@ rule compare_estimators:
 
 rule probe_slick:
     input:
-        facts="results/data/entityquestions.parquet",
+        facts=FACTS,
         aliases=MEMORY["aliases"],
         model=get_model_files,
     output:
-        slick=f"{MEM}/slick.parquet",
-        meta=f"{MEM}/slick.json",
+        slick=memory_plan.SLICK,
+        meta=memory_plan.SLICK_META,
     log:
         "logs/probe_slick/{model}.log",
     benchmark:
@@ -156,18 +130,18 @@ rule probe_slick:
 
 rule assign_levels:
     input:
-        facts="results/data/entityquestions.parquet",
-        probe=f"{MEM}/{PROBE_TABLE[MEMORY['probe']['estimator']]}",
+        facts=FACTS,
+        probe=memory_plan.PROBE_TABLE[MEMORY["probe"]["estimator"]],
         templates=MEMORY["templates"],
-        slick=[f"{MEM}/slick.parquet"] if MEMORY["slick"]["enabled"] else [],
+        slick=[memory_plan.SLICK] if MEMORY["slick"]["enabled"] else [],
     output:
         **(
-            {"agreement": f"{MEM}/slick_agreement.csv"}
+            {"agreement": memory_plan.SLICK_AGREEMENT}
             if MEMORY["slick"]["enabled"]
             else {}
         ),
-        levels=f"{MEM}/levels.parquet",
-        counts=f"{MEM}/level_counts.csv",
+        levels=memory_plan.LEVEL_TABLE,
+        counts=memory_plan.LEVEL_COUNTS,
     log:
         "logs/assign_levels/{model}.log",
     conda:
@@ -182,10 +156,10 @@ rule assign_levels:
 
 rule sample_memory_set:
     input:
-        levels=f"{MEM}/levels.parquet",
+        levels=memory_plan.LEVEL_TABLE,
     output:
-        set=f"{MEM}/sets/L{{level}}_n{{n}}_s{{seed}}.jsonl",
-        report=f"{MEM}/sets/L{{level}}_n{{n}}_s{{seed}}.json",
+        set=memory_plan.SET,
+        report=memory_plan.SET_REPORT,
     log:
         "logs/sample_memory_set/{model}/L{level}_n{n}_s{seed}.log",
     conda:
@@ -198,10 +172,10 @@ rule sample_memory_set:
 
 rule build_memory_testsets:
     input:
-        levels=f"{MEM}/levels.parquet",
+        levels=memory_plan.LEVEL_TABLE,
         aliases=MEMORY["aliases"],
     output:
-        testset=f"{MEM}/test_{{testset}}.parquet",
+        testset=memory_plan.TESTSET,
     log:
         "logs/build_memory_testsets/{model}/{testset}.log",
     wildcard_constraints:
@@ -221,11 +195,11 @@ rule summarise_memory:
         testsets=[memory_plan.testset_path(run) for run in MEMORY_RUNS],
         reports=memory_plan.sidecars(MEMORY),
     output:
-        summary="results/memory/summary.parquet",
-        csv="results/memory/summary.csv",
-        short="results/memory/short_sets.json",
+        summary=memory_plan.SUMMARY,
+        csv=memory_plan.SUMMARY_CSV,
+        short=memory_plan.SHORT_SETS,
         html=report(
-            "results/memory/summary.html",
+            memory_plan.SUMMARY_HTML,
             caption="../report/memory_summary.rst",
             category="Memory study",
             labels={"figure": "tables: accuracy"},
@@ -243,10 +217,10 @@ rule summarise_memory:
 
 rule plot_memory_accuracy:
     input:
-        summary="results/memory/summary.parquet",
+        summary=memory_plan.SUMMARY,
     output:
         figure=report(
-            f"{MEM_FIG}/accuracy_vs_n.{FIG_EXT}",
+            memory_plan.figure(memory_plan.ACCURACY_FIGURE, FIG_FORMAT),
             caption="../report/memory_accuracy_vs_n.rst",
             category="Memory study",
             labels={"figure": "accuracy vs n"},
@@ -263,10 +237,10 @@ rule plot_memory_accuracy:
 
 rule plot_level_heatmap:
     input:
-        summary="results/memory/summary.parquet",
+        summary=memory_plan.SUMMARY,
     output:
         figure=report(
-            f"{MEM_FIG}/level_heatmap_{{model}}.{FIG_EXT}",
+            memory_plan.figure(memory_plan.HEATMAP_FIGURE, FIG_FORMAT),
             caption="../report/memory_level_heatmap.rst",
             category="Memory study",
             labels={"figure": "train x test level", "model": "{model}"},
@@ -283,10 +257,10 @@ rule plot_level_heatmap:
 
 rule plot_level_distribution:
     input:
-        levels=[f"results/memory/{m}/levels.parquet" for m in MEMORY["models"]],
+        levels=expand(memory_plan.LEVEL_TABLE, model=MEMORY["models"]),
     output:
         figure=report(
-            f"{MEM_FIG}/level_distribution.{FIG_EXT}",
+            memory_plan.figure(memory_plan.DISTRIBUTION_FIGURE, FIG_FORMAT),
             caption="../report/memory_level_distribution.rst",
             category="Memory study",
             labels={"figure": "level distribution"},
@@ -305,11 +279,11 @@ rule plot_level_distribution:
 
 rule plot_level_transitions:
     input:
-        a="results/memory/{a}/levels.parquet",
-        b="results/memory/{b}/levels.parquet",
+        a=memory_plan.LEVEL_TABLE.replace("{model}", "{a}"),
+        b=memory_plan.LEVEL_TABLE.replace("{model}", "{b}"),
     output:
         figure=report(
-            f"{MEM_FIG}/transitions_{{a}}_{{b}}.{FIG_EXT}",
+            memory_plan.figure(memory_plan.TRANSITIONS_FIGURE, FIG_FORMAT),
             caption="../report/memory_level_transitions.rst",
             category="Memory study",
             labels={"figure": "level transitions", "models": "{a} -> {b}"},
@@ -330,23 +304,23 @@ rule plot_level_transitions:
 
 rule plot_memory_exposure:
     input:
-        levels=f"{MEM}/levels.parquet",
-        world=DEMO_FACTS,
+        levels=memory_plan.LEVEL_TABLE,
+        world=layout.DEMO_FACTS,
     output:
         figure=report(
-            f"{MEM_FIG}/exposure_{{model}}.{FIG_EXT}",
+            memory_plan.figure(memory_plan.EXPOSURE_FIGURE, FIG_FORMAT),
             caption="../report/memory_exposure.rst",
             category="Memory study",
             labels={"figure": "R vs exposure (demo)", "model": "{model}"},
         ),
-        stats=f"{MEM}/exposure.json",
+        stats=memory_plan.EXPOSURE,
     log:
         "logs/plot_memory_exposure/{model}.log",
     conda:
         "../../envs/cpu.yaml"
     params:
         bins=MEMORY["levels"]["bins"],
-        min_spearman=config["demo"]["validity"]["min_spearman"],
+        min_spearman=config["demo"]["exposure_bar"],
         dpi=config["plots"]["dpi"],
     script:
         "../scripts/plot_memory_exposure.py"

@@ -1,19 +1,16 @@
 # Models stage: hub models fetched once where Snakemake runs (login node, network), so GPU jobs on
 # compute nodes load the cached snapshot offline. Local model folders need nothing.
-#
-# results/models/{model}.json   hub id, revision and snapshot folder; an input of the model's GPU jobs
-
-FETCHED = "results/models/{model}.json"
+# Output: layout.MODEL_MARKER (hub id, revision and snapshot folder), an input of the model's GPU jobs.
 
 
 rule fetch_models:
     input:
-        lambda wildcards: expand(FETCHED, model=get_hub_models()),
+        lambda wildcards: expand(layout.MODEL_MARKER, model=get_hub_models()),
 
 
 rule fetch_model:
     output:
-        marker=FETCHED,
+        marker=layout.MODEL_MARKER,
     log:
         "logs/fetch_model/{model}.log",
     conda:

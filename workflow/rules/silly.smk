@@ -1,26 +1,12 @@
 # Silly study (arXiv 2411.14121): rules, rule-styled SFT sets, fine-tunes, deltas to the plain baseline.
-#
-# results/silly/
-#   rules.yaml, rules.stats.json        the rules (a config file, or LLM-derived as r1..rN) + provenance
-#   items.parquet, items.stats.json     the MMLU items every arm rewrites; contamination check counts
-#   sets/generated/{arm}.jsonl          rule and neutral rewrites (+ sets/{arm}.failures.jsonl, .stats.json)
-#   sets/common_items.json              items every arm rewrote; per-arm counts (min_kept_share gate)
-#   sets/{arm}.jsonl                    SFT set per arm, all on the common items (+ plain/mixed .stats.json)
-#   deltas.parquet, deltas.csv          per model, arm, subject | category | all, seed: delta, CI, p, q
-#   consistency.csv                     shared subject effect of the rules, against independent plain halves
-#   figures/{model}/                    delta_heatmap, category_bars, rule_correlation
-# results/runs/silly/{model}/{arm}_s{seed}/, base_s0/   adapters and mmlu.parquet (train, evaluate)
+# Paths: sftlab.silly.plan (results/silly/), runs in sftlab.layout (results/runs/silly/).
 #
 # Arms are fixed at parse time: the rules file's ids, or r1..rN for LLM-derived rules, then the
 # baselines (plain, neutral) and the optional mixed arm.
-import sftlab.silly.plan as silly_plan
 import sftlab.silly.rules
 import sftlab.llm
 
 SILLY = config["silly"]
-SILLY_DIR = silly_plan.SILLY_DIR
-SILLY_SETS = silly_plan.SETS
-SILLY_FIG = f"{SILLY_DIR}/figures/{{model}}"
 SILLY_RULE_IDS = sftlab.silly.rules.rule_ids(SILLY["rules"])
 SILLY_GENERATED = SILLY_RULE_IDS + [b for b in SILLY["baselines"] if b == "neutral"]
 SILLY_ARMS = sftlab.silly.rules.study_arms(SILLY)
@@ -29,14 +15,6 @@ SILLY_RUNS = silly_plan.runs(SILLY, SILLY_ARMS)
 # (model, output parameters) is recorded, so tuning the transport, concurrency, retries or timeouts
 # never regenerates a set (sftlab.llm.job).
 SILLY_LLM = sftlab.llm.job_param(config["llm"])
-FIG_FORMAT = config["plots"]["format"]
-
-SFT_SET["silly"] = lambda wildcards: f"{SILLY_SETS}/{wildcards.arm}.jsonl"
-FINAL_OUTPUTS.append(lambda: silly_plan.final_outputs(SILLY, FIG_FORMAT))
-if "FIGURES" in globals():
-    FIGURES.append(lambda: silly_plan.figures(SILLY, FIG_FORMAT))
-if "RUN_STATS" in globals():
-    RUN_STATS["silly"] = lambda: silly_plan.stats_files(SILLY)
 
 
 rule derive_rules:
@@ -44,11 +22,11 @@ rule derive_rules:
         **(
             {"file": SILLY["rules"]["file"]}
             if SILLY["rules"]["source"] == "file"
-            else {"ruozhiba": "results/data/ruozhiba.parquet"}
+            else {"ruozhiba": layout.data_table("ruozhiba")}
         ),
     output:
-        rules=f"{SILLY_DIR}/rules.yaml",
-        stats=f"{SILLY_DIR}/rules.stats.json",
+        rules=silly_plan.RULES,
+        stats=silly_plan.RULES_STATS,
     log:
         "logs/derive_rules.log",
     benchmark:
@@ -64,10 +42,10 @@ rule derive_rules:
 
 rule sample_silly_items:
     input:
-        mmlu="results/data/mmlu.parquet",
+        mmlu=layout.data_table("mmlu"),
     output:
-        table=f"{SILLY_DIR}/items.parquet",
-        stats=f"{SILLY_DIR}/items.stats.json",
+        table=silly_plan.ITEMS,
+        stats=silly_plan.ITEMS_STATS,
     log:
         "logs/sample_silly_items.log",
     benchmark:
@@ -84,11 +62,11 @@ rule sample_silly_items:
 rule generate_rule_set:
     input:
         unpack(lambda wildcards: silly_plan.rules_input(SILLY, wildcards.arm)),
-        table=f"{SILLY_DIR}/items.parquet",
+        table=silly_plan.ITEMS,
     output:
-        set=f"{SILLY_SETS}/generated/{{arm}}.jsonl",
-        failures=f"{SILLY_SETS}/{{arm}}.failures.jsonl",
-        stats=f"{SILLY_SETS}/{{arm}}.stats.json",
+        set=silly_plan.GENERATED,
+        failures=silly_plan.FAILURES,
+        stats=silly_plan.SET_STATS,
     log:
         "logs/generate_rule_set/{arm}.log",
     benchmark:
@@ -108,10 +86,10 @@ rule generate_rule_set:
 
 rule select_common_items:
     input:
-        table=f"{SILLY_DIR}/items.parquet",
-        sets=expand(f"{SILLY_SETS}/generated/{{arm}}.jsonl", arm=SILLY_GENERATED),
+        table=silly_plan.ITEMS,
+        sets=expand(silly_plan.GENERATED, arm=SILLY_GENERATED),
     output:
-        common=f"{SILLY_SETS}/common_items.json",
+        common=silly_plan.COMMON_ITEMS,
     log:
         "logs/select_common_items.log",
     conda:
@@ -127,10 +105,10 @@ rule select_common_items:
 # When that changes which items survive, summarise_silly stops and names the arms to re-run.
 rule keep_common_items:
     input:
-        set=f"{SILLY_SETS}/generated/{{arm}}.jsonl",
-        common=ancient(f"{SILLY_SETS}/common_items.json"),
+        set=silly_plan.GENERATED,
+        common=ancient(silly_plan.COMMON_ITEMS),
     output:
-        set=f"{SILLY_SETS}/{{arm}}.jsonl",
+        set=silly_plan.SET,
     log:
         "logs/keep_common_items/{arm}.log",
     wildcard_constraints:
@@ -143,11 +121,11 @@ rule keep_common_items:
 
 rule build_plain_set:
     input:
-        table=f"{SILLY_DIR}/items.parquet",
-        common=ancient(f"{SILLY_SETS}/common_items.json"),
+        table=silly_plan.ITEMS,
+        common=ancient(silly_plan.COMMON_ITEMS),
     output:
-        set=f"{SILLY_SETS}/plain.jsonl",
-        stats=f"{SILLY_SETS}/plain.stats.json",
+        set=silly_plan.SET.format(arm="plain"),
+        stats=silly_plan.SET_STATS.format(arm="plain"),
     log:
         "logs/build_plain_set.log",
     conda:
@@ -160,11 +138,11 @@ rule build_plain_set:
 
 rule build_mixed_set:
     input:
-        common=ancient(f"{SILLY_SETS}/common_items.json"),
-        sets=expand(f"{SILLY_SETS}/{{arm}}.jsonl", arm=SILLY_RULE_IDS),
+        common=ancient(silly_plan.COMMON_ITEMS),
+        sets=expand(silly_plan.SET, arm=SILLY_RULE_IDS),
     output:
-        set=f"{SILLY_SETS}/mixed.jsonl",
-        stats=f"{SILLY_SETS}/mixed.stats.json",
+        set=silly_plan.SET.format(arm="mixed"),
+        stats=silly_plan.SET_STATS.format(arm="mixed"),
     log:
         "logs/build_mixed_set.log",
     conda:
@@ -178,15 +156,15 @@ rule build_mixed_set:
 rule summarise_silly:
     input:
         runs=[silly_plan.run_path(run) for run in SILLY_RUNS],
-        rules=f"{SILLY_DIR}/rules.yaml",
-        sets=expand(f"{SILLY_SETS}/{{arm}}.jsonl", arm=SILLY_ARMS),
-        common=f"{SILLY_SETS}/common_items.json",
+        rules=silly_plan.RULES,
+        sets=expand(silly_plan.SET, arm=SILLY_ARMS),
+        common=silly_plan.COMMON_ITEMS,
     output:
-        deltas=f"{SILLY_DIR}/deltas.parquet",
-        csv=f"{SILLY_DIR}/deltas.csv",
-        consistency=f"{SILLY_DIR}/consistency.csv",
+        deltas=silly_plan.DELTAS,
+        csv=silly_plan.DELTAS_CSV,
+        consistency=silly_plan.CONSISTENCY,
         html=report(
-            f"{SILLY_DIR}/deltas.html",
+            silly_plan.DELTAS_HTML,
             caption="../report/silly_deltas.rst",
             category="Silly study",
             labels={"figure": "tables: deltas, consistency", "model": "all"},
@@ -208,11 +186,11 @@ rule summarise_silly:
 
 rule plot_silly_heatmap:
     input:
-        deltas=f"{SILLY_DIR}/deltas.parquet",
-        consistency=f"{SILLY_DIR}/consistency.csv",
+        deltas=silly_plan.DELTAS,
+        consistency=silly_plan.CONSISTENCY,
     output:
         figure=report(
-            f"{SILLY_FIG}/delta_heatmap.{FIG_FORMAT}",
+            silly_plan.figure_path("{model}", silly_plan.HEATMAP_FIGURE, FIG_FORMAT),
             caption="../report/silly_heatmap.rst",
             category="Silly study",
             labels={"figure": "subjects x rules delta", "model": "{model}"},
@@ -230,10 +208,10 @@ rule plot_silly_heatmap:
 
 rule plot_silly_categories:
     input:
-        deltas=f"{SILLY_DIR}/deltas.parquet",
+        deltas=silly_plan.DELTAS,
     output:
         figure=report(
-            f"{SILLY_FIG}/category_bars.{FIG_FORMAT}",
+            silly_plan.figure_path("{model}", silly_plan.CATEGORY_FIGURE, FIG_FORMAT),
             caption="../report/silly_categories.rst",
             category="Silly study",
             labels={"figure": "category deltas", "model": "{model}"},
@@ -251,11 +229,13 @@ rule plot_silly_categories:
 
 rule plot_silly_correlation:
     input:
-        deltas=f"{SILLY_DIR}/deltas.parquet",
-        consistency=f"{SILLY_DIR}/consistency.csv",
+        deltas=silly_plan.DELTAS,
+        consistency=silly_plan.CONSISTENCY,
     output:
         figure=report(
-            f"{SILLY_FIG}/rule_correlation.{FIG_FORMAT}",
+            silly_plan.figure_path(
+                "{model}", silly_plan.CORRELATION_FIGURE, FIG_FORMAT
+            ),
             caption="../report/silly_correlation.rst",
             category="Silly study",
             labels={"figure": "rule correlation", "model": "{model}"},

@@ -1,12 +1,10 @@
-# Train stage: one fine-tune per (study, model, arm, seed) with TRL's SFTTrainer.
+# Train stage: one fine-tune per (study, model, arm, seed) with TRL's SFTTrainer, on the SFT set the
+# study's plan names for the arm (get_sft_set): the memory study's level-pure set L{level}_n{n}_s{seed},
+# the silly study's rule-styled (or plain, neutral, mixed) set of the arm.
 #
-# results/runs/{study}/{model}/{arm}_s{seed}/
-#   adapter/     PEFT adapter (or the full model) as safetensors + base_model.json; temporary unless
-#                train.keep_weights: deleted once the run's evaluations exist (they stay valid)
-#   train/       loss.parquet, loss.png, metrics.json, config.yaml (resolved), provenance.json
-# results/.ckpt/runs/...  checkpoints, outside the outputs so a killed job resumes from them
-RUN = "results/runs/{study}/{model}/{arm}_s{seed}"
-CKPT = "results/.ckpt/runs/{study}/{model}/{arm}_s{seed}"
+# Outputs in the run folder (sftlab.layout.RUN_*): adapter/, the PEFT adapter (or the full model) as
+# safetensors + base_model.json, and train/ (losses, metrics, resolved config, provenance).
+# Checkpoints go to layout.RUN_CHECKPOINTS, outside the outputs, so a killed job resumes from them.
 # accelerate + FSDP, for models with gpus > 1 (read from the repository under any working folder)
 LAUNCH_CONFIG = sftlab.paths.repo_path("config/launch/fsdp.yaml", REPO)
 # Host memory and CPUs per GPU of a fine-tune (SLURM requests; a workstation ignores them): each
@@ -23,20 +21,20 @@ rule train_sft:
     output:
         # train.keep_weights, else Snakemake deletes the weights once their evaluations exist
         adapter=(
-            directory(f"{RUN}/adapter")
+            directory(layout.RUN_ADAPTER)
             if config["train"]["keep_weights"]
-            else temp(directory(f"{RUN}/adapter"))
+            else temp(directory(layout.RUN_ADAPTER))
         ),
-        losses=f"{RUN}/train/loss.parquet",
+        losses=layout.RUN_LOSSES,
         plot=report(
-            f"{RUN}/train/loss.png",
+            layout.RUN_LOSS_PLOT,
             caption="../report/train_loss.rst",
             category="Training",
             labels={"study": "{study}", "model": "{model}", "run": "{arm}_s{seed}"},
         ),
-        metrics=f"{RUN}/train/metrics.json",
-        config=f"{RUN}/train/config.yaml",
-        provenance=f"{RUN}/train/provenance.json",
+        metrics=layout.RUN_METRICS,
+        config=layout.RUN_TRAIN_CONFIG,
+        provenance=layout.RUN_PROVENANCE,
     log:
         "logs/train_sft/{study}/{model}/{arm}_s{seed}.log",
     benchmark:
@@ -52,6 +50,6 @@ rule train_sft:
         train=get_train_settings,
         model=get_model_entry,
         seed=lambda wildcards: int(wildcards.seed),
-        checkpoints=lambda wildcards: CKPT.format(**wildcards),
+        checkpoints=lambda wildcards: layout.RUN_CHECKPOINTS.format(**wildcards),
     script:
         "../scripts/train_sft.py"

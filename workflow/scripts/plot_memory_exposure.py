@@ -6,7 +6,7 @@ Inputs:  levels        results/memory/{model}/levels.parquet
 Outputs: figure        the R-vs-exposure scatter
          stats         results/memory/{model}/exposure.json (Spearman, facts per level, bar, passes)
 Params:  bins          memory.levels.bins (one level per bin)
-         min_spearman  demo.validity.min_spearman (the bar Spearman must reach)
+         min_spearman  demo.exposure_bar (the bar Spearman must reach)
          dpi           plots.dpi
 """
 

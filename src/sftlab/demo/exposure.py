@@ -2,7 +2,7 @@
 
 The demo world knows how often its corpus states each fact (exposure). A memory estimator worth
 its name ranks the facts by it: the check passes when Spearman(exposure, R) reaches `min_spearman`
-(config demo.validity.min_spearman) and every memory level holds facts. Torch-free, unlike
+(config demo.exposure_bar) and every memory level holds facts. Torch-free, unlike
 sftlab.demo.validity (the pretraining probe): the plotting rule that reports it runs in the CPU
 environment.
 """

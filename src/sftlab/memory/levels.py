@@ -86,9 +86,6 @@ def level_counts(levels: pl.DataFrame, bins: Sequence[float], by: str = "subset"
     )
 
 
-SUBSETS = ("train", "in", "ood")  # SFT pool, in-domain test, out-of-domain test
-
-
 def probe_subsets(facts: pl.DataFrame) -> pl.DataFrame:
     """The facts the study levels, with a `subset` column: in-domain train, in-domain and OOD
     test.

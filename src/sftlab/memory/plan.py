@@ -1,18 +1,53 @@
-"""The memory study's job grid as paths: what memory.smk expands over, testable without Snakemake.
+"""The memory study's results/ paths and job grid: what memory.smk writes and expands over.
 
-Every function takes the validated `memory` config section (plain dict) and returns plain values.
+The path patterns below are the only place they are written: rules use them verbatim (Snakemake
+fills the `{model}`-style wildcards) and the functions fill them for the targets. The functions take
+the validated `memory` config section (plain dict) and return plain values, testable without
+Snakemake. Fine-tunes and evaluations live in the run folders of sftlab.layout.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sftlab.run_stats import fine_tune_files, qa_eval_files
+from sftlab.layout import RESULTS, RUN_QA, fine_tune_files, qa_eval_files
 
-MEMORY_DIR = "results/memory"
+MEMORY_DIR = f"{RESULTS}/memory"
+MODEL_DIR = f"{MEMORY_DIR}/{{model}}"  # one probed model
+PROBE = f"{MODEL_DIR}/probe.parquet"  # hits per fact x template
+PROBE_RAW = f"{MODEL_DIR}/probe_raw.parquet"  # every sampled answer
+PROBE_META = f"{MODEL_DIR}/probe.json"
+PROBE_SHARDS = f"{MODEL_DIR}/_probe_shards"  # finished shards of an interrupted probe
+PROBE_TF = f"{MODEL_DIR}/probe_tf.parquet"  # teacher-forcing estimator (optional)
+PROBE_TF_META = f"{MODEL_DIR}/probe_tf.json"
+# The probe table each estimator writes (memory.probe.estimator picks the one levels are read from).
+PROBE_TABLE = {"sample": PROBE, "teacher_forcing": PROBE_TF}
+ESTIMATOR_AGREEMENT = f"{MODEL_DIR}/estimator_agreement.json"  # Spearman of the two R's
+SLICK = f"{MODEL_DIR}/slick.parquet"  # SliCK categories (optional)
+SLICK_META = f"{MODEL_DIR}/slick.json"
+SLICK_AGREEMENT = f"{MODEL_DIR}/slick_agreement.csv"
+LEVEL_TABLE = f"{MODEL_DIR}/levels.parquet"  # R and level per fact
+LEVEL_COUNTS = f"{MODEL_DIR}/level_counts.csv"
+ARM = "L{level}_n{n}"  # a trained arm: its level and set size
+# One run's level-pure SFT set (.jsonl) and its sidecar (.json, flags a short set).
+SET_STEM = f"{MODEL_DIR}/sets/{{arm}}_s{{seed}}"
+SET = f"{SET_STEM}.jsonl".replace("{arm}", ARM)
+SET_REPORT = f"{SET_STEM}.json".replace("{arm}", ARM)
+TESTSET = f"{MODEL_DIR}/test_{{testset}}.parquet"  # QA items, group = test memory level
+EXPOSURE = f"{MODEL_DIR}/exposure.json"  # demo world only: R vs exposure validity check
+SUMMARY = f"{MEMORY_DIR}/summary.parquet"  # accuracy per run and test level
+SUMMARY_CSV = f"{MEMORY_DIR}/summary.csv"
+SUMMARY_HTML = f"{MEMORY_DIR}/summary.html"
+SHORT_SETS = f"{MEMORY_DIR}/short_sets.json"  # sets smaller than n, and empty ones skipped
 FIGURES_DIR = f"{MEMORY_DIR}/figures"
+# Figure names (a figure's path: figure(name, format)); {model}, {a}, {b} are wildcards.
+ACCURACY_FIGURE = "accuracy_vs_n"
+DISTRIBUTION_FIGURE = "level_distribution"
+HEATMAP_FIGURE = "level_heatmap_{model}"
+TRANSITIONS_FIGURE = "transitions_{a}_{b}"
+EXPOSURE_FIGURE = "exposure_{model}"
 TESTSETS = ("in", "ood")
-COSTLY_RULES = ("probe_memory", "probe_teacher_forcing", "probe_slick")
+QA_GROUP_BY = ["group"]  # the test items' column QA accuracy is grouped by: the test memory level
 
 
 def train_levels(memory: dict[str, Any]) -> list[int]:
@@ -23,7 +58,7 @@ def train_levels(memory: dict[str, Any]) -> list[int]:
 
 
 def arm(level: int, n: int | str) -> str:
-    return f"L{level}_n{n}"
+    return ARM.format(level=level, n=n)
 
 
 def runs(memory: dict[str, Any]) -> list[dict[str, Any]]:
@@ -56,19 +91,33 @@ def runs(memory: dict[str, Any]) -> list[dict[str, Any]]:
                                 "seed": seed,
                                 "testset": testset,
                                 "arm": name,
-                                "sidecar": f"{MEMORY_DIR}/{model}/sets/{name}_s{seed}.json",
+                                "sidecar": SET_REPORT.format(
+                                    model=model, level=level, n=n, seed=seed
+                                ),
                             }
                         )
     return out
 
 
 def eval_path(run: dict[str, Any]) -> str:
-    folder = f"results/runs/memory/{run['model']}/{run['arm']}_s{run['seed']}"
-    return f"{folder}/eval_{run['testset']}.parquet"
+    return RUN_QA.format(study="memory", **{k: run[k] for k in ("model", "arm", "seed", "testset")})
 
 
 def testset_path(run: dict[str, Any]) -> str:
-    return f"{MEMORY_DIR}/{run['model']}/test_{run['testset']}.parquet"
+    return qa_items(run["model"], run["testset"])
+
+
+def sft_set(model: str, arm: str, seed: int | str) -> str:
+    """The SFT set of run (model, arm, seed); the arm names the level and size (ARM)."""
+    return f"{SET_STEM}.jsonl".format(model=model, arm=arm, seed=seed)
+
+
+def qa_items(model: str, testset: str) -> str:
+    return TESTSET.format(model=model, testset=testset)
+
+
+def figure(name: str, fmt: str) -> str:
+    return f"{FIGURES_DIR}/{name}.{fmt}"
 
 
 def sidecars(memory: dict[str, Any]) -> list[str]:
@@ -82,27 +131,27 @@ def figures(memory: dict[str, Any], fmt: str, on_demo: bool) -> list[str]:
     if not memory["enabled"]:
         return []
     models = memory["models"]
-    out = [f"{FIGURES_DIR}/accuracy_vs_n.{fmt}", f"{FIGURES_DIR}/level_distribution.{fmt}"]
-    out += [f"{FIGURES_DIR}/level_heatmap_{m}.{fmt}" for m in models]
+    out = [figure(ACCURACY_FIGURE, fmt), figure(DISTRIBUTION_FIGURE, fmt)]
+    out += [figure(HEATMAP_FIGURE.format(model=m), fmt) for m in models]
     out += [
-        f"{FIGURES_DIR}/transitions_{a}_{b}.{fmt}"
+        figure(TRANSITIONS_FIGURE.format(a=a, b=b), fmt)
         for i, a in enumerate(models)
         for b in models[i + 1 :]
     ]
     if on_demo:
-        out += [f"{FIGURES_DIR}/exposure_{m}.{fmt}" for m in models]
+        out += [figure(EXPOSURE_FIGURE.format(model=m), fmt) for m in models]
     return out
 
 
 def final_outputs(memory: dict[str, Any], fmt: str, on_demo: bool) -> list[str]:
     if not memory["enabled"]:
         return []
-    out = [f"{MEMORY_DIR}/summary.parquet", f"{MEMORY_DIR}/summary.csv"]
+    out = [SUMMARY, SUMMARY_CSV]
     out += figures(memory, fmt, on_demo)
     if memory["probe"]["compare_estimators"]:
-        out += [f"{MEMORY_DIR}/{m}/estimator_agreement.json" for m in memory["models"]]
+        out += [ESTIMATOR_AGREEMENT.format(model=m) for m in memory["models"]]
     if on_demo:
-        out += [f"{MEMORY_DIR}/{m}/exposure.json" for m in memory["models"]]
+        out += [EXPOSURE.format(model=m) for m in memory["models"]]
     return out
 
 

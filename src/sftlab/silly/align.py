@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sftlab.silly.plan import SET
+
 
 class TooFewItems(ValueError):
     """The items kept in every arm fall below `silly.min_kept_share` of those sampled."""
@@ -69,7 +71,7 @@ def check_same_items(set_item_ids: dict[str, list[str]], kept: list[str]) -> Non
     wanted = set(kept)
     stale = [a for a, ids in set_item_ids.items() if set(ids) != wanted or len(ids) != len(kept)]
     if stale:
-        paths = " ".join(f"results/silly/sets/{arm}.jsonl" for arm in stale)
+        paths = " ".join(SET.format(arm=arm) for arm in stale)
         raise ValueError(
             f"arms {stale} trained on other items than sets/common_items.json keeps; "
             f"re-run them: snakemake --forcerun {paths}"

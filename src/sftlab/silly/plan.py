@@ -1,20 +1,38 @@
-"""The silly study's grid and paths, from the `silly:` config section (for rules/silly.smk).
+"""The silly study's results/ paths and grid, from the `silly:` config section (rules/silly.smk).
 
-Pure functions of plain values, so the DAG's shape is unit-testable without Snakemake.
+The path patterns below are the only place they are written: rules use them verbatim (Snakemake
+fills `{arm}` and `{model}`). Pure functions of plain values, so the DAG's shape is unit-testable
+without Snakemake. Fine-tunes and evaluations live in the run folders of sftlab.layout.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sftlab.run_stats import fine_tune_files, mc_eval_files
+from sftlab.layout import RESULTS, RUN_MC, fine_tune_files, mc_eval_files
 from sftlab.silly.prompts import NEUTRAL_RULE
 from sftlab.silly.rules import load_rule_set, rule_ids, study_arms
 
-SILLY_DIR = "results/silly"
+SILLY_DIR = f"{RESULTS}/silly"
+RULES = f"{SILLY_DIR}/rules.yaml"  # the rules (a config file, or LLM-derived as r1..rN)
+RULES_STATS = f"{SILLY_DIR}/rules.stats.json"  # provenance, LLM statistics
+ITEMS = f"{SILLY_DIR}/items.parquet"  # the MMLU items every arm rewrites
+ITEMS_STATS = f"{SILLY_DIR}/items.stats.json"  # contamination check counts
 SETS = f"{SILLY_DIR}/sets"
-FIGURES = ("delta_heatmap", "category_bars", "rule_correlation")
-TABLES = ("deltas.parquet", "deltas.csv", "consistency.csv")
+GENERATED = f"{SETS}/generated/{{arm}}.jsonl"  # rule and neutral rewrites
+FAILURES = f"{SETS}/{{arm}}.failures.jsonl"
+SET_STATS = f"{SETS}/{{arm}}.stats.json"
+COMMON_ITEMS = f"{SETS}/common_items.json"  # items every arm rewrote (min_kept_share gate)
+SET = f"{SETS}/{{arm}}.jsonl"  # an arm's SFT set, on the common items
+DELTAS = f"{SILLY_DIR}/deltas.parquet"  # per model, arm, subject | category | all, seed: delta, CI
+DELTAS_CSV = f"{SILLY_DIR}/deltas.csv"
+DELTAS_HTML = f"{SILLY_DIR}/deltas.html"
+CONSISTENCY = f"{SILLY_DIR}/consistency.csv"  # the rules' shared subject effect vs plain halves
+FIGURE = f"{SILLY_DIR}/figures/{{model}}/{{name}}.{{fmt}}"
+HEATMAP_FIGURE = "delta_heatmap"
+CATEGORY_FIGURE = "category_bars"
+CORRELATION_FIGURE = "rule_correlation"
+FIGURES = (HEATMAP_FIGURE, CATEGORY_FIGURE, CORRELATION_FIGURE)  # per model
 
 
 def uses_llm(silly: dict[str, Any]) -> bool:
@@ -38,7 +56,7 @@ def rule_param(silly: dict[str, Any], arm: str) -> dict[str, Any] | None:
 def rules_input(silly: dict[str, Any], arm: str) -> dict[str, str]:
     if arm == "neutral" or silly["rules"]["source"] == "file":
         return {}
-    return {"rules": f"{SILLY_DIR}/rules.yaml"}
+    return {"rules": RULES}
 
 
 def runs(silly: dict[str, Any], arms: list[str]) -> list[dict[str, Any]]:
@@ -50,11 +68,16 @@ def runs(silly: dict[str, Any], arms: list[str]) -> list[dict[str, Any]]:
 
 
 def run_path(run: dict[str, Any]) -> str:
-    return f"results/runs/silly/{run['model']}/{run['arm']}_s{run['seed']}/mmlu.parquet"
+    return RUN_MC.format(study="silly", model=run["model"], arm=run["arm"], seed=run["seed"])
+
+
+def sft_set(model: str, arm: str, seed: int | str) -> str:
+    """The SFT set of run (model, arm, seed): the arm's set, shared by every model and seed."""
+    return SET.format(arm=arm)
 
 
 def figure_path(model: str, name: str, fmt: str) -> str:
-    return f"{SILLY_DIR}/figures/{model}/{name}.{fmt}"
+    return FIGURE.format(model=model, name=name, fmt=fmt)
 
 
 def figures(silly: dict[str, Any], fmt: str) -> list[str]:
@@ -66,7 +89,7 @@ def figures(silly: dict[str, Any], fmt: str) -> list[str]:
 def final_outputs(silly: dict[str, Any], fmt: str) -> list[str]:
     if not silly["enabled"]:
         return []
-    return [f"{SILLY_DIR}/{name}" for name in TABLES] + figures(silly, fmt)
+    return [DELTAS, DELTAS_CSV, CONSISTENCY] + figures(silly, fmt)
 
 
 def stats_files(silly: dict[str, Any]) -> list[str]:
@@ -84,9 +107,9 @@ def stats_files(silly: dict[str, Any]) -> list[str]:
     files += [f"benchmarks/generate_rule_set/{arm}.tsv" for arm in generated]
     files.append("benchmarks/summarise_silly.tsv")
     if silly["rules"]["source"] == "llm":
-        files.append(f"{SILLY_DIR}/rules.stats.json")
+        files.append(RULES_STATS)
     if silly["generator"]["kind"] == "llm":
-        files += [f"{SETS}/{arm}.stats.json" for arm in generated]
+        files += [SET_STATS.format(arm=arm) for arm in generated]
     for run in runs(silly, study_arms(silly)):
         if run["arm"] != "base":
             files += fine_tune_files("silly", run["model"], run["arm"], run["seed"])

@@ -24,7 +24,6 @@ from sftlab import stats
 
 BASELINE = "plain"
 BASE_MODEL = "base"
-LEVELS = ("subject", "category", "all")
 DELTA_SCHEMA = {
     "model": pl.String,
     "arm": pl.String,
