@@ -97,4 +97,8 @@ def test_stale_arm_sets_stop_the_summary():
     kept = ["a", "b", "c"]
     check_same_items({"r1": ["a", "b", "c"], "plain": ["c", "b", "a"]}, kept)
     with pytest.raises(ValueError, match=r"\['plain'\].*--forcerun results/silly/sets/plain.jsonl"):
-        check_same_items({"r1": kept, "plain": ["a", "b", "c", "d"]}, kept)
+        check_same_items(
+            {"r1": kept, "plain": ["a", "b", "c", "d"]},
+            kept,
+            {"r1": "results/silly/sets/r1.jsonl", "plain": "results/silly/sets/plain.jsonl"},
+        )

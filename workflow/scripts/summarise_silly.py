@@ -34,11 +34,11 @@ def main(snakemake) -> None:
     setup_logging(snakemake.log[0])
     settings = snakemake.params.summary
     log.info("summary settings: %s", settings)
+    set_files = dict(zip(snakemake.params.arms, snakemake.input.sets, strict=True))
     item_ids = {
-        arm: [row["item_id"] for row in read_jsonl(path)]
-        for arm, path in zip(snakemake.params.arms, snakemake.input.sets, strict=True)
+        arm: [row["item_id"] for row in read_jsonl(path)] for arm, path in set_files.items()
     }
-    check_same_items(item_ids, read_json(snakemake.input.common)["kept_items"])
+    check_same_items(item_ids, read_json(snakemake.input.common)["kept_items"], set_files)
     frames = [
         pl.read_parquet(path, columns=["item_id", "subject", "category", "correct"]).with_columns(
             pl.lit(run["model"]).alias("model"),

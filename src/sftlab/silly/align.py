@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sftlab.silly.plan import SET
-
 
 class TooFewItems(ValueError):
     """The items kept in every arm fall below `silly.min_kept_share` of those sampled."""
@@ -61,8 +59,11 @@ def keep(rows: list[dict[str, Any]], kept: list[str]) -> list[dict[str, Any]]:
     return [row for row in rows if row["item_id"] in wanted]
 
 
-def check_same_items(set_item_ids: dict[str, list[str]], kept: list[str]) -> None:
-    """Raise when an arm's training set is not exactly the kept items.
+def check_same_items(
+    set_item_ids: dict[str, list[str]], kept: list[str], set_files: dict[str, str] | None = None
+) -> None:
+    """Raise when an arm's training set is not exactly the kept items; the message names the
+    stale arms' set files (`set_files`, arm -> path) to re-run.
 
     The workflow hands the common items to each arm as ancient(), so re-generating one rule
     re-trains only that rule; if that changed which items survive, the other arms' sets are stale
@@ -71,7 +72,7 @@ def check_same_items(set_item_ids: dict[str, list[str]], kept: list[str]) -> Non
     wanted = set(kept)
     stale = [a for a, ids in set_item_ids.items() if set(ids) != wanted or len(ids) != len(kept)]
     if stale:
-        paths = " ".join(SET.format(arm=arm) for arm in stale)
+        paths = " ".join(str((set_files or {}).get(arm, arm)) for arm in stale)
         raise ValueError(
             f"arms {stale} trained on other items than sets/common_items.json keeps; "
             f"re-run them: snakemake --forcerun {paths}"
