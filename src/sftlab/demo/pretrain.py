@@ -41,7 +41,7 @@ class PretrainSettings:
     min_lr_ratio: float = 0.1  # cosine decays to 10 % of the peak
     warmup_steps: int = 30
     weight_decay: float = 0.0  # memorisation is the point
-    max_steps: int = 320  # 1.3M tokens, ~7.5 epochs of the default corpus
+    max_steps: int = 480  # 2.0M tokens, ~10 epochs of the default corpus
     max_minutes: float = 8.0  # warn (never stop) when the projected run is longer
     calibration_steps: int = 20
 
