@@ -122,6 +122,22 @@ def test_corpus_asks_only_qa_pool_facts(small, relations, doc):
     assert not set(asked) & set(tested.select("relation", "subject").iter_rows())
     leaky = [*lines, f"Q: {tested['question'][0]} A: {tested['object'][0]}."]
     assert corpus.question_leaks(leaky, facts) == [tested["question"][0]]
+    reworded = [*lines, f"Asked: Tell me, what about {tested['subject'][1]}? Reply: yes."]
+    assert corpus.question_leaks(reworded, facts) == [tested["question"][1]]
+
+
+def test_default_world_corpus_asks_no_tested_fact(repo, doc, relations):
+    """Item 2 of issue 16 on the default world: every qa_format, the configured qa_repeats."""
+    config = yaml.safe_load((repo / "config/config.yaml").read_text())["demo"]
+    settings = world.WorldSettings(seed=config["seed"], **config["world"])
+    facts, pools = world.build_world(doc, settings)
+    lines = corpus.build_corpus(
+        facts, relations, pools, doc["filler"], config["corpus"]["filler_ratio"], settings.seed,
+        doc["qa_formats"], settings.qa_repeats,
+    )  # fmt: skip
+    assert corpus.question_leaks(lines, facts) == []
+    pool = facts.filter(pl.col("split") == world.QA_POOL).height
+    assert sum("?" in line for line in lines) == settings.qa_repeats * pool
 
 
 def test_entityquestions_layout_parses_back(tmp_path, small, relations):
@@ -207,7 +223,7 @@ def test_tiny_pretrain_saves_a_loadable_model(tmp_path, small, relations, doc, t
         seq_len=32, batch_size=4, max_steps=6, warmup_steps=2, calibration_steps=2,
     )  # fmt: skip
     _, stats = pretrain(lines, tokenizer, settings, tmp_path / "model")
-    assert stats["steps"] == 6 and stats["bound"] == "max_steps"
+    assert stats["steps"] == 6 and not stats["over_max_minutes"]
     assert (tmp_path / "model/model.safetensors").exists()
     model = AutoModelForCausalLM.from_pretrained(tmp_path / "model")
     loaded = AutoTokenizer.from_pretrained(tmp_path / "model")
@@ -240,3 +256,21 @@ def test_packed_batches_cover_documents_in_a_new_order_each_epoch():
     order0 = torch.cat([b.flatten() for e, b in first if e == 0])[::5].tolist()
     order1 = torch.cat([b.flatten() for e, b in first if e == 1])[::5].tolist()
     assert sorted(order0) == list(range(20)) and order0 != order1
+
+
+def test_pretrain_runs_every_step_past_max_minutes(
+    tmp_path, small, relations, doc, tokenizer, caplog
+):
+    """max_minutes only warns: a busy machine must not train a different model (it once cut 320
+    steps to 162 and the memory score's Spearman against exposure to 0.32)."""
+    facts, pools = small
+    lines = corpus.build_corpus(facts, relations, pools, doc["filler"], 0.1, 0)
+    settings = PretrainSettings(
+        hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2,
+        seq_len=32, batch_size=4, max_steps=5, warmup_steps=1, calibration_steps=1,
+        max_minutes=1e-6,
+    )  # fmt: skip
+    with caplog.at_level("WARNING", logger="sftlab.demo.pretrain"):
+        _, stats = pretrain(lines, tokenizer, settings, tmp_path / "model")
+    assert stats["steps"] == 5 and stats["over_max_minutes"]
+    assert "still runs all 5 steps" in caplog.text

@@ -36,7 +36,16 @@ def main(snakemake) -> None:
     }
     outcome["pretrain"] = {
         k: pretrain.get(k)
-        for k in ("parameters", "steps", "epochs", "corpus_tokens", "train_wall_s", "final_loss")
+        for k in (
+            "parameters",
+            "steps",
+            "epochs",
+            "corpus_tokens",
+            "train_wall_s",
+            "train_cpu_s",
+            "over_max_minutes",
+            "final_loss",
+        )
     }
     write_json(snakemake.output.summary, {**outcome, **provenance()})
     failed = [name for name, ok in outcome["checks"].items() if not ok]

@@ -64,10 +64,18 @@ def qa_statements(
 
 
 def question_leaks(lines: list[str], facts: pl.DataFrame) -> list[str]:
-    """Questions of facts outside the QA pool that occur anywhere in the corpus (should be none)."""
+    """Questions of facts outside the QA pool that the corpus asks (should be none): the question
+    itself anywhere, or the fact's subject in any question-bearing document (one with a "?"), so a
+    question worded otherwise than the relation's own is caught too. Subjects are unique invented
+    names, so a subject inside a question is a question about that fact."""
     text = "\n".join(lines)
-    tested = facts.filter(pl.col("split") != QA_POOL)["question"]
-    return [question for question in tested if question in text]
+    asking = "\n".join(line for line in lines if "?" in line)
+    tested = facts.filter(pl.col("split") != QA_POOL)
+    return [
+        question
+        for question, subject in zip(tested["question"], tested["subject"], strict=True)
+        if question in text or subject in asking
+    ]
 
 
 def filler_sentences(

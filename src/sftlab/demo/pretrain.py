@@ -1,11 +1,11 @@
 """Pretrain a tiny Llama on the demo corpus on the CPU: plain torch loop, AdamW, warmup + cosine.
 
-Documents (<s> text </s>) are shuffled and packed into fixed-length rows every epoch. The run is
-bounded twice: `max_steps` (deterministic, the default fits the time budget on 2 cores) and
-`max_minutes`. When the first `calibration_steps` show that `max_steps` would overrun the time
-budget, the schedule is shortened once, before the learning rate decays, so a slow machine gets a
-complete cosine schedule rather than a run cut at high learning rate. The summary records which
-bound applied.
+Documents (<s> text </s>) are shuffled and packed into fixed-length rows every epoch. The run always
+takes exactly `max_steps` steps: what the model learns, and so every figure of the demo, depends on
+the inputs and the seed only, never on how loaded the machine is. (An earlier wall-clock bound cut
+the schedule on a busy machine: 162 of 320 steps, and the memory score's Spearman against exposure
+fell from 0.92 to 0.32.) `max_minutes` is a warning threshold: when the first `calibration_steps`
+project a longer run, the log says so, with the projected time, and training continues.
 """
 
 from __future__ import annotations
@@ -41,8 +41,8 @@ class PretrainSettings:
     min_lr_ratio: float = 0.1  # cosine decays to 10 % of the peak
     warmup_steps: int = 30
     weight_decay: float = 0.0  # memorisation is the point
-    max_steps: int = 320  # 1.3M tokens, ~7.5 epochs of the default corpus
-    max_minutes: float = 3.5
+    max_steps: int = 480  # 2.0M tokens, ~10 epochs of the default corpus
+    max_minutes: float = 8.0  # warn (never stop) when the projected run is longer
     calibration_steps: int = 20
 
 
@@ -116,14 +116,13 @@ def pretrain(
         betas=(0.9, 0.95),
     )
     total = settings.max_steps
-    bound = "max_steps"
-    budget_s = settings.max_minutes * 60
     batches = packed_batches(docs, settings.seq_len, settings.batch_size, settings.seed)
     model.train()
     start = time.perf_counter()
     cpu_start = time.process_time()
     last_log = start
     losses: list[float] = []
+    projected_s = None
     step = 0
     epoch = 0
     while step < total:
@@ -138,25 +137,19 @@ def pretrain(
         losses.append(loss.item())
         step += 1
         elapsed = time.perf_counter() - start
-        if step == settings.calibration_steps and elapsed / step * total > budget_s:
-            total = max(step + 1, int(budget_s / (elapsed / step)))
-            bound = "max_minutes (schedule shortened after calibration)"
-            log.warning(
-                "at %.2f s/step, %d steps overrun %.1f min: schedule shortened to %d steps",
-                elapsed / step,
-                settings.max_steps,
-                settings.max_minutes,
-                total,
-            )
-        if elapsed > budget_s and step < total:
-            bound = "max_minutes (stopped early)"
-            log.warning(
-                "time budget of %.1f min reached at step %d of %d",
-                settings.max_minutes,
-                step,
-                total,
-            )
-            break
+        if step == min(settings.calibration_steps, total):
+            projected_s = elapsed / step * total
+            if projected_s > settings.max_minutes * 60:
+                log.warning(
+                    "pretraining projects to %.1f min (%.2f s/step x %d steps), over "
+                    "demo.pretrain.max_minutes = %.1f: a slow or busy machine. It still runs all "
+                    "%d steps, so the demo's results stay those of its configuration.",
+                    projected_s / 60,
+                    elapsed / step,
+                    total,
+                    settings.max_minutes,
+                    total,
+                )
         if time.perf_counter() - last_log >= log_every_s or step == total:
             last_log = time.perf_counter()
             rate = step / elapsed
@@ -183,8 +176,8 @@ def pretrain(
     stats = {
         "parameters": params,
         "steps": step,
-        "planned_steps": total,
-        "bound": bound,
+        "projected_s": round(projected_s, 1) if projected_s is not None else None,
+        "over_max_minutes": wall_s > settings.max_minutes * 60,
         "epochs": round(step * settings.batch_size * settings.seq_len / corpus_tokens, 2),
         "corpus_documents": len(docs),
         "corpus_tokens": corpus_tokens,

@@ -81,7 +81,7 @@ class WorldSettings:
     # would double the corpus through its tail and dilute the tested facts' epochs; 40 x 9 facts
     # at 1..4 plus 2 questions each grow the corpus by 30 %, matched by 320 steps instead of 240)
     qa_pool_exposure: tuple[int, int] = (1, 4)
-    qa_repeats: int = 2  # question-answer statements per pool fact, cycling through qa_formats
+    qa_repeats: int = 4  # question-answer documents per pool fact, each in another qa_format
 
 
 def load_relations(doc: dict[str, Any]) -> dict[str, Relation]:
