@@ -146,7 +146,9 @@ def test_demo_training_settings_apply_only_while_the_demo_is_on(repo, default_co
     from sftlab.config import study_train
 
     config = validate(repo, copy.deepcopy(default_config))
-    assert study_train(config, "memory")["sft"]["learning_rate"] == 3e-4
+    demo_sft = config["demo"]["train"]["memory"]["sft"]
+    assert demo_sft["learning_rate"] != config["train"]["sft"]["learning_rate"]
+    assert study_train(config, "memory")["sft"]["learning_rate"] == demo_sft["learning_rate"]
     config["demo"]["enabled"] = False
     assert (
         study_train(config, "memory")["sft"]["learning_rate"]
@@ -156,7 +158,8 @@ def test_demo_training_settings_apply_only_while_the_demo_is_on(repo, default_co
     config["memory"]["train"] = {"sft": {"learning_rate": 2e-5}}
     merged = study_train(config, "memory")
     assert merged["sft"]["learning_rate"] == 2e-5
-    assert merged["sft"]["num_train_epochs"] == 10  # the demo's, merged one level deep
+    # the demo's, merged one level deep
+    assert merged["sft"]["num_train_epochs"] == demo_sft["num_train_epochs"]
     assert merged["method"] == "full"
 
 
