@@ -126,6 +126,27 @@ def test_corpus_asks_only_qa_pool_facts(small, relations, doc):
     assert corpus.question_leaks(reworded, facts) == [tested["question"][1]]
 
 
+def test_a_subject_inside_a_longer_name_is_not_a_leak():
+    """The country "Steitra" (tested) inside the pool person "Tradras Steitra" is another entity;
+    found by the tiny workflow world (40 facts per relation) before the check knew longer names."""
+    facts = pl.DataFrame(
+        {
+            "relation": ["capital_of", "plays"],
+            "subject": ["Steitra", "Tradras Steitra"],
+            "object": ["Bala", "Grorgranlute"],
+            "split": ["test", world.QA_POOL],
+            "question": [
+                "What is the capital of Steitra?",
+                "Which instrument does Tradras Steitra play?",
+            ],
+        }
+    )
+    pool_qa = ["Q: Which instrument does Tradras Steitra play? A: Grorgranlute."]
+    assert corpus.question_leaks(pool_qa, facts) == []
+    asked = [*pool_qa, "Someone asked: and Steitra? The reply was Bala."]
+    assert corpus.question_leaks(asked, facts) == ["What is the capital of Steitra?"]
+
+
 def test_default_world_corpus_asks_no_tested_fact(repo, doc, relations):
     """Item 2 of issue 16 on the default world: every qa_format, the configured qa_repeats."""
     config = yaml.safe_load((repo / "config/config.yaml").read_text())["demo"]

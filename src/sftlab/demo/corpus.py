@@ -67,15 +67,25 @@ def question_leaks(lines: list[str], facts: pl.DataFrame) -> list[str]:
     """Questions of facts outside the QA pool that the corpus asks (should be none): the question
     itself anywhere, or the fact's subject in any question-bearing document (one with a "?"), so a
     question worded otherwise than the relation's own is caught too. Subjects are unique invented
-    names, so a subject inside a question is a question about that fact."""
+    names, so a subject inside a question is a question about that fact, unless it is only part of a
+    longer name (the country "Steitra" inside the person "Tradras Steitra"): those are blanked out
+    before the subject is looked for."""
     text = "\n".join(lines)
     asking = "\n".join(line for line in lines if "?" in line)
+    names = set(facts["subject"]) | set(facts["object"])
     tested = facts.filter(pl.col("split") != QA_POOL)
-    return [
-        question
-        for question, subject in zip(tested["question"], tested["subject"], strict=True)
-        if question in text or subject in asking
-    ]
+    leaks = []
+    for question, subject in zip(tested["question"], tested["subject"], strict=True):
+        if question in text:
+            leaks.append(question)
+        elif subject in asking:
+            scrubbed = asking
+            longer = [n for n in names if subject in n and n != subject]
+            for name in sorted(longer, key=len, reverse=True):
+                scrubbed = scrubbed.replace(name, "")
+            if subject in scrubbed:
+                leaks.append(question)
+    return leaks
 
 
 def filler_sentences(
