@@ -58,7 +58,8 @@ def test_gpu_check_script_skips_cleanly_without_cuda(capsys, monkeypatch):
 
 
 def test_job_resources_follow_the_backend():
-    from sftlab.memory.backends import job_env, job_gpus, job_settings
+    from sftlab.config import probe_settings
+    from sftlab.memory.backends import job_env, job_gpus
 
     memory = {
         "probe": {"backend": "hf", "estimator": "sample", "samples": 10},
@@ -67,6 +68,6 @@ def test_job_resources_follow_the_backend():
             "far": {"backend": "server"},
         },
     }
-    assert job_settings(memory, "small") == {"backend": "hf", "samples": 10}
+    assert probe_settings(memory, "small") == {"backend": "hf", "samples": 10}
     assert [job_gpus(memory, m) for m in ("small", "big", "far")] == [1, 4, 0]
     assert [job_env(memory, m) for m in ("small", "big", "far")] == ["gpu", "vllm", "gpu"]

@@ -48,7 +48,7 @@ rule probe_memory:
     params:
         model=get_model_entry,
         settings=lambda w: sftlab.triggers.SpeedOnly(
-            probe_backends.job_settings(MEMORY, w.model),
+            sftlab.config.probe_settings(MEMORY, w.model),
             speed=("batch_size", "shard_facts"),
         ),
         match=QA_MATCH,

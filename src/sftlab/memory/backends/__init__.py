@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sftlab.config import probe_settings as job_settings  # memory.smk's name for it
+from sftlab.config import probe_settings
 from sftlab.memory.backends.hits import HitTest
 
 BACKENDS = ("hf", "vllm", "server")
@@ -82,7 +82,7 @@ def open_backend(
 
 def job_gpus(memory: dict[str, Any], model: str) -> int:
     """GPUs the job holds: vllm splits the model over tensor_parallel_size; a server has its own."""
-    settings = job_settings(memory, model)
+    settings = probe_settings(memory, model)
     backend = settings.get("backend", "hf")
     if backend == "vllm":
         return int(settings.get("vllm", {}).get("tensor_parallel_size", 1))
@@ -91,4 +91,4 @@ def job_gpus(memory: dict[str, Any], model: str) -> int:
 
 def job_env(memory: dict[str, Any], model: str) -> str:
     """The envs/ file the job runs in: vLLM pins its own torch, so it has its own."""
-    return "vllm" if job_settings(memory, model).get("backend") == "vllm" else "gpu"
+    return "vllm" if probe_settings(memory, model).get("backend") == "vllm" else "gpu"
