@@ -227,6 +227,22 @@ def merge_train(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any
     return deep_merge(base, override, levels=1)
 
 
+# CPU threads of a model job (probe, fine-tune, evaluation) outside the demo: Snakemake's `threads`
+# (a SLURM job's CPUs unless the rule asks cpus_per_task) and torch's intra-op threads.
+MODEL_JOB_THREADS = 2
+
+
+def model_job_threads(config: dict[str, Any]) -> int:
+    """Threads of a model job: demo.job_threads while the demo is on, else MODEL_JOB_THREADS.
+
+    Like `study_train`, the demo's value stays under `demo:` so a paper config never inherits it.
+    """
+    demo = config.get("demo", {})
+    if demo.get("enabled", False):
+        return int(demo.get("job_threads", 1))
+    return MODEL_JOB_THREADS
+
+
 def study_train(config: dict[str, Any], study: str) -> dict[str, Any]:
     """The `train` block a study's fine-tunes receive (train_sft's `train` param).
 

@@ -82,7 +82,7 @@ def fit_profile(repo: Path, dest: Path) -> Path:
             resources.pop("gpu", None)
     # The rules' own threads, as in the local run: float results depend on the thread count.
     del profile["set-threads"]
-    profile["set-resources"]["train_sft"]["cpus_per_task"] = 2  # its threads, not 8 per GPU
+    profile["set-resources"]["train_sft"]["cpus_per_task"] = 1  # its threads (demo.job_threads)
     path = dest / "profiles/slurm-test"
     path.mkdir(parents=True)
     (path / "config.yaml").write_text(yaml.safe_dump(profile, sort_keys=False))

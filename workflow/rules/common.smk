@@ -28,6 +28,8 @@ wildcard_constraints:
 # The plan of each study: its results/ paths and what its runs train on (sftlab.<study>.plan).
 STUDY_PLANS = {"memory": memory_plan, "silly": silly_plan}
 FIG_FORMAT = config["plots"]["format"]  # the file type of every figure
+# CPU threads of a model job (probe, fine-tune, evaluation): 1 on the demo, so jobs run side by side.
+MODEL_THREADS = sftlab.config.model_job_threads(config)
 # On the demo world's facts the memory study also checks R against the known exposure.
 MEMORY_ON_DEMO = layout.memory_on_demo(config)
 

@@ -21,7 +21,7 @@ rule evaluate_qa:
         testset="[A-Za-z0-9_]+",
     conda:
         "../../envs/gpu.yaml"
-    threads: 2
+    threads: MODEL_THREADS
     resources:
         gpu=1,
     params:
@@ -52,7 +52,7 @@ rule evaluate_mc:
         "benchmarks/evaluate_mc/{study}/{model}/{arm}_s{seed}.tsv"
     conda:
         "../../envs/gpu.yaml"
-    threads: 2
+    threads: MODEL_THREADS
     resources:
         gpu=1,
     params:

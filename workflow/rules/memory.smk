@@ -42,7 +42,7 @@ rule probe_memory:
         "benchmarks/probe_memory/{model}.tsv"
     conda:
         lambda w: f"../../envs/{probe_backends.job_env(MEMORY, w.model)}.yaml"
-    threads: 2
+    threads: MODEL_THREADS
     resources:
         gpu=lambda w: probe_backends.job_gpus(MEMORY, w.model),
     params:
@@ -72,7 +72,7 @@ rule probe_teacher_forcing:
         "benchmarks/probe_teacher_forcing/{model}.tsv"
     conda:
         "../../envs/gpu.yaml"
-    threads: 2
+    threads: MODEL_THREADS
     resources:
         gpu=1,
     params:
@@ -117,7 +117,7 @@ rule probe_slick:
         "benchmarks/probe_slick/{model}.tsv"
     conda:
         "../../envs/gpu.yaml"
-    threads: 2
+    threads: MODEL_THREADS
     resources:
         gpu=1,
     params:

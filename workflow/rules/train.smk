@@ -41,7 +41,7 @@ rule train_sft:
         "benchmarks/train_sft/{study}/{model}/{arm}_s{seed}.tsv"
     conda:
         "../../envs/gpu.yaml"
-    threads: 2
+    threads: MODEL_THREADS
     resources:
         gpu=get_train_gpus,
         mem_mb=lambda wildcards: MEM_MB_PER_GPU * get_train_gpus(wildcards),
