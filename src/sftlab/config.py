@@ -233,14 +233,13 @@ MODEL_JOB_THREADS = 2
 
 
 def model_job_threads(config: dict[str, Any]) -> int:
-    """Threads of a model job: demo.job_threads while the demo is on, else MODEL_JOB_THREADS.
+    """Threads of a model job, from the validated config: demo.job_threads while the demo is on,
+    else MODEL_JOB_THREADS.
 
     Like `study_train`, the demo's value stays under `demo:` so a paper config never inherits it.
     """
-    demo = config.get("demo", {})
-    if demo.get("enabled", False):
-        return int(demo.get("job_threads", 1))
-    return MODEL_JOB_THREADS
+    demo = config["demo"]
+    return demo["job_threads"] if demo["enabled"] else MODEL_JOB_THREADS
 
 
 def study_train(config: dict[str, Any], study: str) -> dict[str, Any]:
