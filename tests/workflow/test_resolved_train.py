@@ -20,7 +20,7 @@ from snakemake.settings.types import ConfigSettings, DAGSettings, OutputSettings
 # study -> (method, learning rate, epochs, batch size, schedule, LoRA r or None) per shipped config
 EXPECTED = {
     "config/config.yaml": {
-        "memory": ("full", 1e-4, 20, 8, "cosine", None),
+        "memory": ("full", 1e-4, 10, 8, "cosine", None),
         "silly": ("full", 3e-4, 3, 8, "cosine", None),
     },
     "config/paper_memory.yaml": {"memory": ("full", 1e-5, 1, 8, "cosine", None)},

@@ -6,6 +6,10 @@ the inputs and the seed only, never on how loaded the machine is. (An earlier wa
 the schedule on a busy machine: 162 of 320 steps, and the memory score's Spearman against exposure
 fell from 0.92 to 0.32.) `max_minutes` is a warning threshold: when the first `calibration_steps`
 project a longer run, the log says so, with the projected time, and training continues.
+
+After training, the SFT answer marker's embedding is moved part of the way toward the corpus's
+answer cue (`prime_answer_marker`), so the base model reads it as a real model reads the paper's
+plain-text "<|answer|>": partly.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from typing import Any
 import numpy as np
 import torch
 from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+
+from sftlab.demo.tokenizer import ANSWER_MARKER
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +50,8 @@ class PretrainSettings:
     max_steps: int = 480  # 2.0M tokens, ~10 epochs of the default corpus
     max_minutes: float = 8.0  # warn (never stop) when the projected run is longer
     calibration_steps: int = 20
+    answer_cue: str = ":"  # the corpus's answers follow it ("Q: ... A: Obj.")
+    answer_prior: float = 0.55  # share of the way from <|answer|>'s own row to the cue's
 
 
 def model_config(settings: PretrainSettings, tokenizer: PreTrainedTokenizerFast) -> LlamaConfig:
@@ -91,6 +99,31 @@ def learning_rate(step: int, total: int, settings: PretrainSettings) -> float:
     progress = min(1.0, (step - settings.warmup_steps) / max(1, total - settings.warmup_steps))
     floor = settings.min_lr_ratio
     return settings.learning_rate * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+def prime_answer_marker(
+    model: LlamaForCausalLM, tokenizer: PreTrainedTokenizerFast, cue: str, prior: float
+) -> None:
+    """Move the answer marker's embedding `prior` of the way toward the mean embedding of `cue`.
+
+    The paper's "<|answer|>" is plain text, which a real base model reads as words it knows; the
+    demo's is one token the corpus never shows, so its row is still noise after pretraining and
+    fine-tuning must build its meaning from 60 examples (measured: a best in-domain arm of 0.15-0.34
+    across demo seeds). Primed all the way (prior 1) the base model answers zero-shot as after "A:",
+    and fine-tuning adds little; part of the way gives a base model that half reads the format. With
+    tied embeddings the output row moves with it.
+    """
+    if not 0.0 <= prior <= 1.0:
+        raise ValueError(f"demo.pretrain.answer_prior must be in [0, 1], got {prior}")
+    ids = tokenizer(cue, add_special_tokens=False)["input_ids"]
+    if not ids:
+        raise ValueError(f"demo.pretrain.answer_cue {cue!r} encodes to no token")
+    marker = tokenizer.convert_tokens_to_ids(ANSWER_MARKER)
+    if marker is None or marker == tokenizer.unk_token_id:
+        raise ValueError(f"the tokenizer has no {ANSWER_MARKER} token to prime")
+    weight = model.get_input_embeddings().weight
+    with torch.no_grad():
+        weight[marker] = (1.0 - prior) * weight[marker] + prior * weight[ids].mean(dim=0)
 
 
 def pretrain(
@@ -169,6 +202,7 @@ def pretrain(
             )
     wall_s = time.perf_counter() - start
     model.eval()
+    prime_answer_marker(model, tokenizer, settings.answer_cue, settings.answer_prior)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out_dir, safe_serialization=True)

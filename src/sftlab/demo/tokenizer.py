@@ -5,7 +5,8 @@ Special tokens: <s> (bos, prepended to every encoded text, as Llama tokenizers d
 ("<|system|>", "<|user|>", "<|assistant|>") are added as ordinary, non-special tokens: each is a
 single token whatever surrounds it, and it survives `decode(..., skip_special_tokens=True)`, like
 the plain-text markers of the paper's format. None of them occurs in the pretraining corpus; SFT
-teaches them.
+teaches them (the answer marker starts part of the way toward the corpus's answer cue:
+sftlab.demo.pretrain.prime_answer_marker).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, 
 from transformers import PreTrainedTokenizerFast
 
 BOS, EOS, PAD = "<s>", "</s>", "<pad>"
-MARKERS = ("<|question|>", "<|answer|>", "<|system|>", "<|user|>", "<|assistant|>")
+ANSWER_MARKER = "<|answer|>"
+MARKERS = ("<|question|>", ANSWER_MARKER, "<|system|>", "<|user|>", "<|assistant|>")
 
 # Role-tagged turns, one per line; eos ends each assistant turn; {% generation %} marks the tokens
 # that TRL's assistant_only_loss trains on.
