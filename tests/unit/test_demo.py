@@ -8,10 +8,10 @@ import polars as pl
 import pytest
 import torch
 import yaml
-from transformers import AutoModelForCausalLM, AutoTokenizer
+from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaForCausalLM
 
 from sftlab.demo import corpus, raw, validity, world
-from sftlab.demo.pretrain import PretrainSettings, pretrain
+from sftlab.demo.pretrain import PretrainSettings, model_config, pretrain, prime_answer_marker
 from sftlab.demo.tokenizer import MARKERS, train_tokenizer
 
 
@@ -254,6 +254,48 @@ def test_tiny_pretrain_saves_a_loadable_model(tmp_path, small, relations, doc, t
     assert scores.height == 6 and scores["score"].is_between(0, 1).all()
     table = validity.recall_table(scores)
     assert table["facts"].sum() == 6
+
+
+@pytest.mark.parametrize("prior", [0.0, 0.55, 1.0])
+def test_answer_marker_starts_its_prior_share_of_the_way_to_the_cue(tokenizer, prior):
+    torch.manual_seed(0)
+    shape = PretrainSettings(
+        hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2
+    )
+    model = LlamaForCausalLM(model_config(shape, tokenizer))
+    weight = model.get_input_embeddings().weight
+    before = weight.detach().clone()
+    marker = tokenizer.convert_tokens_to_ids("<|answer|>")
+    cue = tokenizer(" A:", add_special_tokens=False)["input_ids"]
+    assert len(cue) > 1  # the mean of several tokens, not one row
+    prime_answer_marker(model, tokenizer, " A:", prior)
+    expected = (1 - prior) * before[marker] + prior * before[cue].mean(dim=0)
+    assert torch.allclose(weight[marker], expected)
+    others = [i for i in range(len(tokenizer)) if i != marker]
+    assert torch.equal(weight[others], before[others])
+    assert torch.equal(model.get_output_embeddings().weight[marker], weight[marker])  # tied
+    with pytest.raises(ValueError, match="answer_prior must be in"):
+        prime_answer_marker(model, tokenizer, ":", 1.5)
+
+
+def test_pretrain_saves_the_primed_answer_marker(tmp_path, small, relations, doc, tokenizer):
+    facts, pools = small
+    lines = corpus.build_corpus(facts, relations, pools, doc["filler"], 0.1, 0)
+    shape = dict(
+        hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2,
+        seq_len=32, batch_size=4, max_steps=2, warmup_steps=1, calibration_steps=1,
+    )  # fmt: skip
+    rows = {}
+    for prior in (0.0, 1.0):
+        settings = PretrainSettings(**shape, answer_prior=prior)
+        _, stats = pretrain(lines, tokenizer, settings, tmp_path / str(prior))
+        assert stats["settings"]["answer_prior"] == prior and stats["settings"]["answer_cue"] == ":"
+        saved = AutoModelForCausalLM.from_pretrained(tmp_path / str(prior)).get_input_embeddings()
+        rows[prior] = saved.weight.detach()
+    marker = tokenizer.convert_tokens_to_ids("<|answer|>")
+    colon = tokenizer(":", add_special_tokens=False)["input_ids"]
+    assert torch.allclose(rows[1.0][marker], rows[1.0][colon].mean(dim=0))
+    assert not torch.allclose(rows[0.0][marker], rows[0.0][colon].mean(dim=0))
 
 
 def test_learning_rate_warms_up_then_decays_to_the_floor():

@@ -47,6 +47,10 @@ def main(snakemake) -> None:
             "final_loss",
         )
     }
+    settings = pretrain.get("settings", {})
+    outcome["pretrain"]["answer_marker"] = {
+        k: settings.get(k) for k in ("answer_cue", "answer_prior")
+    }
     write_json(snakemake.output.summary, {**outcome, **provenance()})
     failed = [name for name, ok in outcome["checks"].items() if not ok]
     if failed:

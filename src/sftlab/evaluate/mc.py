@@ -24,6 +24,7 @@ import polars as pl
 from sftlab.data.mmlu_subjects import SUBJECT_CATEGORIES
 from sftlab.io import stable_id
 from sftlab.lm.loglik import common_prefix_length, score_continuations
+from sftlab.lm.padding import pad_id
 from sftlab.logs import Progress
 
 log = logging.getLogger(__name__)
@@ -117,7 +118,7 @@ def evaluate_mc(model, tokenizer, items: pl.DataFrame, settings: MCSettings = MC
     ctx_ids, cont_ids = encode_requests(
         tokenizer, contexts, add_special_tokens=special, chat=settings.chat_template
     )
-    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    pad = pad_id(tokenizer)
     progress = Progress(len(rows), "mmlu scoring", unit="items", logger=log)
     scores: list[list[float]] = [[] for _ in rows]
     for group in _groups(rows, settings.prefix_reuse):
@@ -131,7 +132,7 @@ def evaluate_mc(model, tokenizer, items: pl.DataFrame, settings: MCSettings = MC
             [cont_ids[i] for i in group],
             batch_size=settings.batch_size,
             shared_prefix=shared,
-            pad_id=pad_id,
+            pad_id=pad,
         )
         for i, s in zip(group, group_scores, strict=True):
             scores[i] = s

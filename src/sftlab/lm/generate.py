@@ -33,7 +33,7 @@ from transformers import (
 )
 
 from sftlab.lm.loglik import accepts_logits_to_keep
-from sftlab.lm.padding import left_pad
+from sftlab.lm.padding import left_pad, pad_id
 
 # Bumped whenever the loop's samples for the same seed change; part of the hf backend's identity
 # (the probe's shard key), so shards sampled by an older loop are never mixed with new ones.
@@ -152,8 +152,7 @@ class RowDecoder:
         self.pick = pick
         self.device = next(model.parameters()).device
         self.eos = tokenizer.eos_token_id
-        pad = tokenizer.pad_token_id
-        self.pad = self.eos if pad is None else pad
+        self.pad = pad_id(tokenizer)
         # only the next token's logits, not the prompt's, where the model can skip the rest
         self.keep = {"logits_to_keep": 1} if accepts_logits_to_keep(model) else {}
 

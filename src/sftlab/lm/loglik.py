@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import torch
 
-from sftlab.lm.padding import left_pad
+from sftlab.lm.padding import left_pad, pad_id
 
 
 @dataclass
@@ -133,8 +133,13 @@ def continuation_logprobs(
     """
     contexts = [tokenizer(prompt)["input_ids"] for prompt, _ in pairs]
     conts = [[tokenizer(cont, add_special_tokens=False)["input_ids"]] for _, cont in pairs]
-    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     scores = score_continuations(
-        model, contexts, conts, batch_size, pad_id=pad, on_batch=on_batch, temperature=temperature
+        model,
+        contexts,
+        conts,
+        batch_size,
+        pad_id=pad_id(tokenizer),
+        on_batch=on_batch,
+        temperature=temperature,
     )
     return [s[0] for s in scores]

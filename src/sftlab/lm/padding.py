@@ -8,6 +8,15 @@ from collections.abc import Sequence
 import torch
 
 
+def pad_id(tokenizer) -> int:
+    """The id that fills padded positions: the tokenizer's pad, else its EOS, else 0. Padded
+    positions are masked, so the choice never changes a score or a generated token."""
+    for candidate in (tokenizer.pad_token_id, tokenizer.eos_token_id):
+        if candidate is not None:
+            return candidate
+    return 0
+
+
 def left_pad(
     seqs: Sequence[Sequence[int]], pad_id: int, offset: int = 0
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
