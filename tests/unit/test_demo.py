@@ -236,13 +236,17 @@ def test_tokenizer_round_trip_markers_and_chat_template(tokenizer):
     assert chat == "<s><|user|> Hi?\n<|assistant|> Yes.</s>"
 
 
+# A Llama small enough to pretrain in a second on a few packed rows.
+TINY = dict(
+    hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2,
+    seq_len=32, batch_size=4,
+)  # fmt: skip
+
+
 def test_tiny_pretrain_saves_a_loadable_model(tmp_path, small, relations, doc, tokenizer):
     facts, pools = small
     lines = corpus.build_corpus(facts, relations, pools, doc["filler"], 0.1, 0)
-    settings = PretrainSettings(
-        hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2,
-        seq_len=32, batch_size=4, max_steps=6, warmup_steps=2, calibration_steps=2,
-    )  # fmt: skip
+    settings = PretrainSettings(**TINY, max_steps=6, warmup_steps=2, calibration_steps=2)
     _, stats = pretrain(lines, tokenizer, settings, tmp_path / "model")
     assert stats["steps"] == 6 and not stats["over_max_minutes"]
     assert (tmp_path / "model/model.safetensors").exists()
@@ -259,10 +263,7 @@ def test_tiny_pretrain_saves_a_loadable_model(tmp_path, small, relations, doc, t
 @pytest.mark.parametrize("prior", [0.0, 0.55, 1.0])
 def test_answer_marker_starts_its_prior_share_of_the_way_to_the_cue(tokenizer, prior):
     torch.manual_seed(0)
-    shape = PretrainSettings(
-        hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2
-    )
-    model = LlamaForCausalLM(model_config(shape, tokenizer))
+    model = LlamaForCausalLM(model_config(PretrainSettings(**TINY), tokenizer))
     weight = model.get_input_embeddings().weight
     before = weight.detach().clone()
     marker = tokenizer.convert_tokens_to_ids("<|answer|>")
@@ -281,13 +282,11 @@ def test_answer_marker_starts_its_prior_share_of_the_way_to_the_cue(tokenizer, p
 def test_pretrain_saves_the_primed_answer_marker(tmp_path, small, relations, doc, tokenizer):
     facts, pools = small
     lines = corpus.build_corpus(facts, relations, pools, doc["filler"], 0.1, 0)
-    shape = dict(
-        hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2,
-        seq_len=32, batch_size=4, max_steps=2, warmup_steps=1, calibration_steps=1,
-    )  # fmt: skip
     rows = {}
     for prior in (0.0, 1.0):
-        settings = PretrainSettings(**shape, answer_prior=prior)
+        settings = PretrainSettings(
+            **TINY, max_steps=2, warmup_steps=1, calibration_steps=1, answer_prior=prior
+        )
         _, stats = pretrain(lines, tokenizer, settings, tmp_path / str(prior))
         assert stats["settings"]["answer_prior"] == prior and stats["settings"]["answer_cue"] == ":"
         saved = AutoModelForCausalLM.from_pretrained(tmp_path / str(prior)).get_input_embeddings()
@@ -329,10 +328,8 @@ def test_pretrain_runs_every_step_past_max_minutes(
     facts, pools = small
     lines = corpus.build_corpus(facts, relations, pools, doc["filler"], 0.1, 0)
     settings = PretrainSettings(
-        hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2,
-        seq_len=32, batch_size=4, max_steps=5, warmup_steps=1, calibration_steps=1,
-        max_minutes=1e-6,
-    )  # fmt: skip
+        **TINY, max_steps=5, warmup_steps=1, calibration_steps=1, max_minutes=1e-6
+    )
     with caplog.at_level("WARNING", logger="sftlab.demo.pretrain"):
         _, stats = pretrain(lines, tokenizer, settings, tmp_path / "model")
     assert stats["steps"] == 5 and stats["over_max_minutes"]
