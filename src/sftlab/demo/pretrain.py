@@ -108,7 +108,7 @@ def prime_answer_marker(
 
     The paper's "<|answer|>" is plain text, which a real base model reads as words it knows; the
     demo's is one token the corpus never shows, so its row is still noise after pretraining and
-    fine-tuning must build its meaning from 60 examples (measured: a best in-domain arm of 0.15-0.34
+    fine-tuning must build its meaning from 60 examples (measured: a best in-domain arm of 0.22-0.34
     across demo seeds). Primed all the way (prior 1) the base model answers zero-shot as after "A:",
     and fine-tuning adds little; part of the way gives a base model that half reads the format. With
     tied embeddings the output row moves with it.
