@@ -96,6 +96,19 @@ def test_killed_probe_resumes_from_finished_shards(tiny, tmp_path):
     )  # resumed == uninterrupted, shard seeds fixed
 
 
+def test_a_rebuilt_model_draws_the_same_samples(tiny, tmp_path):
+    """A local model's key holds its files' times, so rebuilding the same weights changes it: the
+    shards are recomputed, with the same seeds (the demo rebuilds its model on every fresh run)."""
+    first = run_probe(Counting(*tiny), facts(), TEMPLATES, ALIASES, SETTINGS, tmp_path / "a", "m")
+    again = Counting(*tiny)
+    rebuilt = run_probe(again, facts(), TEMPLATES, ALIASES, SETTINGS, tmp_path / "b", "m-rebuilt")
+    assert again.calls == 3 and first.drop("raw", "finish").equals(rebuilt.drop("raw", "finish"))
+    assert (
+        first.filter(pl.col("raw").is_not_null())["raw"].to_list()
+        == rebuilt.filter(pl.col("raw").is_not_null())["raw"].to_list()
+    )
+
+
 def test_changed_settings_do_not_reuse_shards(tiny, tmp_path):
     run_probe(Counting(*tiny), facts(), TEMPLATES, ALIASES, SETTINGS, tmp_path, "m")
     hotter = ProbeSettings(**{**SETTINGS.to_dict(), "temperature": 1.0})

@@ -206,8 +206,14 @@ def run_probe(
         "aliases": aliases.digest,
     }
     keep = raw_facts(facts["fact_id"].to_list(), settings.raw_fraction, settings.raw_min_facts)
-    # the seed ignores stop_on_hit, so a run with it draws the same samples up to each hit (hf)
-    seed_context = {**context, "settings": {**context["settings"], "stop_on_hit": None}}
+    # The seed ignores stop_on_hit, so a run with it draws the same samples up to each hit (hf),
+    # and the model key, which holds a local folder's file times: a rebuilt, identical model (the
+    # demo's, on every fresh run) must draw the same samples. The shard key keeps both.
+    seed_context = {
+        **context,
+        "settings": {**context["settings"], "stop_on_hit": None},
+        "model": None,
+    }
     plan = []
     for index, shard in enumerate(shards(facts, settings.shard_facts)):
         ids = shard["fact_id"].to_list()
