@@ -22,6 +22,7 @@ gain >= 0.10). README: the demo world.
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import tempfile
 from collections import defaultdict
@@ -91,8 +92,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for prior in args.priors:
             model_dir = Path(tmp) / f"prior_{prior}"
-            model = AutoModelForCausalLM.from_pretrained(args.results / "demo/model")
-            model.load_state_dict(blank.state_dict())
+            model = copy.deepcopy(blank)
             prime_answer_marker(model, tokenizer, cue, prior)
             model.save_pretrained(model_dir)
             tokenizer.save_pretrained(model_dir)
@@ -125,7 +125,7 @@ def main() -> None:
                         "best_ood": round(best["ood"], 3),
                         "ood_gain": round(best["ood"] - base["ood"], 3),
                     }
-                ),  # fmt: skip
+                ),
                 flush=True,
             )
 
