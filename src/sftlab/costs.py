@@ -123,9 +123,8 @@ def plan_cost(config: dict[str, Any]) -> Cost:
                 )
             runs = 1 + per_level * len(memory["sizes"])  # + the base model
             qa_tokens = TOKENS["memory_probe_prompt"] + config["evaluate"]["qa"]["max_new_tokens"]
-            testsets = len(memory_plan.TESTSETS)  # one job per test set, each a share of the facts
-            items = test_facts / testsets
-            _forward(cost, config, "memory evaluations", model, items, qa_tokens, runs * testsets)
+            # one job per run, over every test set (together the test facts)
+            _forward(cost, config, "memory evaluations", model, test_facts, qa_tokens, runs)
     if silly["enabled"]:
         arms = silly_rules.study_arms(silly)
         items = MMLU_TEST_ITEMS if config["data"]["mmlu"]["source"] != "demo" else 1000

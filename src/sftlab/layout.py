@@ -10,6 +10,7 @@ keeps the comment, TREE and every pattern in step).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 RESULTS = "results"
@@ -82,11 +83,15 @@ def fine_tune_files(study: str, model: str, arm: str, seed: int) -> list[str]:
     ]
 
 
-def qa_eval_files(study: str, model: str, arm: str, seed: int, testset: str) -> list[str]:
-    """The summary JSON and the benchmark of one evaluate_qa job."""
+def qa_eval_files(
+    study: str, model: str, arm: str, seed: int, testsets: Sequence[str]
+) -> list[str]:
+    """The summary JSON of each test set and the benchmark of one evaluate_qa job (a job
+    evaluates every test set of its run with one model load)."""
+    run = {"study": study, "model": model, "arm": arm, "seed": seed}
     return [
-        RUN_QA_SUMMARY.format(study=study, model=model, arm=arm, seed=seed, testset=testset),
-        f"benchmarks/evaluate_qa/{study}/{model}/{arm}_s{seed}/{testset}.tsv",
+        *(RUN_QA_SUMMARY.format(**run, testset=testset) for testset in testsets),
+        f"benchmarks/evaluate_qa/{study}/{model}/{arm}_s{seed}.tsv",
     ]
 
 

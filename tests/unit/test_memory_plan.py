@@ -2,6 +2,7 @@
 
 import yaml
 
+from sftlab import layout
 from sftlab.config import validate_config
 from sftlab.memory import plan
 
@@ -48,5 +49,17 @@ def test_stats_files(repo):
     evals = sum(f.endswith(".json") and "/eval_" in f for f in files)
     assert evals == len(plan.runs(memory))  # every trained arm and the base model, x 2 test sets
     assert "benchmarks/train_sft/memory/demo/L0_n20_s0.tsv" in files
-    assert "benchmarks/evaluate_qa/memory/demo/base_s0/ood.tsv" in files
+    # one evaluate_qa job per run writes both test sets: one benchmark per run
+    eval_benchmarks = [f for f in files if f.startswith("benchmarks/evaluate_qa/")]
+    assert len(eval_benchmarks) == len(plan.runs(memory)) // len(plan.TESTSETS)
+    assert "benchmarks/evaluate_qa/memory/demo/base_s0.tsv" in eval_benchmarks
     assert plan.stats_files(memory_section(repo, enabled=False)) == []
+
+
+def test_one_evaluation_job_writes_every_test_set():
+    """evaluate_qa's outputs: each test set's file, the run's wildcards left for Snakemake."""
+    outputs = plan.eval_outputs(layout.RUN_QA)
+    assert len(outputs) == len(plan.TESTSETS)
+    for testset, path in zip(plan.TESTSETS, outputs, strict=True):
+        assert path == layout.RUN_QA.replace("{testset}", testset)
+        assert "{testset}" not in path and "{arm}_s{seed}" in path

@@ -100,8 +100,8 @@ def test_every_stage_is_counted_apart(tmp_path):
     """Fine-tunes, evaluations and benchmarks of each stage land in its own row and in the total."""
     memory = [
         *fine_tune_files("memory", "demo", "L1_n60", 0),
-        *qa_eval_files("memory", "demo", "L1_n60", 0, "in"),
-        *qa_eval_files("memory", "demo", "base", 0, "in"),
+        *qa_eval_files("memory", "demo", "L1_n60", 0, ["in"]),
+        *qa_eval_files("memory", "demo", "base", 0, ["in"]),
         "benchmarks/probe_memory/demo.tsv",
     ]
     silly = [

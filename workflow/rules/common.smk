@@ -115,8 +115,11 @@ def get_sft_set(wildcards):
 
 
 def get_qa_items(wildcards):
-    """The QA items of {testset}: the memory study's test sets (the only QA evaluation)."""
-    return memory_plan.qa_items(wildcards.model, wildcards.testset)
+    """The QA items of every memory test set (the only QA evaluation), in TESTSETS order."""
+    return [
+        memory_plan.qa_items(wildcards.model, testset)
+        for testset in memory_plan.TESTSETS
+    ]
 
 
 def get_train_settings(wildcards):

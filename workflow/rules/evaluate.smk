@@ -1,24 +1,24 @@
 # Evaluate stage: every run, and the base model (arm "base", no adapter) as its reference.
-# Outputs in the run folder (sftlab.layout.RUN_*): short-answer QA on a memory test set (per item;
+# Outputs in the run folder (sftlab.layout.RUN_*): short-answer QA on each memory test set (per item;
 # accuracy overall and per test memory level) and MMLU (per item; per subject, category, micro and
 # macro), each a per-item parquet and a summary JSON.
 
 
 rule evaluate_qa:
+    # One job per run evaluates every test set (memory.plan.TESTSETS): one model load, not one per set.
     input:
         qa=get_qa_items,
         adapter=get_adapter,
         model=get_model_files,
     output:
-        per_item=layout.RUN_QA,
-        summary=layout.RUN_QA_SUMMARY,
+        per_item=memory_plan.eval_outputs(layout.RUN_QA),
+        summary=memory_plan.eval_outputs(layout.RUN_QA_SUMMARY),
     log:
-        "logs/evaluate_qa/{study}/{model}/{arm}_s{seed}/{testset}.log",
+        "logs/evaluate_qa/{study}/{model}/{arm}_s{seed}.log",
     benchmark:
-        "benchmarks/evaluate_qa/{study}/{model}/{arm}_s{seed}/{testset}.tsv"
+        "benchmarks/evaluate_qa/{study}/{model}/{arm}_s{seed}.tsv"
     wildcard_constraints:
         study="memory",
-        testset="[A-Za-z0-9_]+",
     conda:
         "../../envs/gpu.yaml"
     threads: MODEL_THREADS
@@ -26,6 +26,7 @@ rule evaluate_qa:
         gpu=1,
     params:
         model=get_model_entry,
+        testsets=memory_plan.TESTSETS,
         settings=sftlab.triggers.SpeedOnly(
             {
                 "batch_size": config["evaluate"]["batch_size"],

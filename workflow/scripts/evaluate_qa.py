@@ -1,12 +1,16 @@
-"""evaluate_qa: greedy short-answer QA of a model (with its adapter, or the base model).
+"""evaluate_qa: greedy short-answer QA of a model (with its adapter, or the base model) on every
+test set of its run, with one model load.
 
-Inputs:  qa        QA test items (parquet: item_id or fact_id, question or prompt, answers, groups)
+Inputs:  qa        QA test items per test set, in params.testsets order (parquet: item_id or
+                   fact_id, question or prompt, answers, groups)
          adapter   the run's adapter folder (none for the base model)
          model     the model folder (local models) or the hub model's fetch marker
-Outputs: per_item  results/runs/{study}/{model}/{arm}_s{seed}/eval_{testset}.parquet (item_id,
-                   prediction, correct, prompt_hash, group columns)
-         summary   .../eval_{testset}.json (accuracy overall and per group, settings, provenance)
+Outputs: per_item  results/runs/{study}/{model}/{arm}_s{seed}/eval_{testset}.parquet per test set
+                   (item_id, prediction, correct, prompt_hash, group columns)
+         summary   .../eval_{testset}.json per test set (accuracy overall and per group, settings,
+                   provenance)
 Params:  model     the model entry (models.<name>)
+         testsets  the test set names (memory.plan.TESTSETS), aligned with qa and the outputs
          settings  evaluate.qa + evaluate.batch_size (speed-only)
          group_by  the item columns accuracy is grouped by (the study's)
 """
@@ -33,33 +37,46 @@ def main(snakemake) -> None:
     settings = QASettings.from_dict(snakemake.params.settings)
     adapter = snakemake.input.adapter or None
     log.info("settings: %s; model: %s; adapter: %s", settings, snakemake.params.model, adapter)
-    items = pl.read_parquet(snakemake.input.qa)
     group_by = list(snakemake.params.group_by)
     w = snakemake.wildcards
+    run = f"{w.arm}_s{w.seed}"
+    per_testset = list(
+        zip(
+            snakemake.params.testsets,
+            snakemake.input.qa,
+            snakemake.output.per_item,
+            snakemake.output.summary,
+            strict=True,
+        )
+    )
     reason = skip_reason(adapter)
+    model = tokenizer = None
     if reason:  # the fine-tune had nothing to train on (sftlab.skip)
         log.warning("skipped: the run's fine-tune was skipped (%s)", reason)
-        per_item, summary = skipped_evaluation(
-            items, group_by, reason, model=w.model, run=f"{w.arm}_s{w.seed}", testset=w.testset
-        )
-        write_parquet(snakemake.output.per_item, per_item)
-        write_json(snakemake.output.summary, summary)
-        return
-    model, tokenizer = load_model(snakemake.params.model, adapter=adapter)
-    per_item = evaluate_qa(model, tokenizer, items, settings, group_by=group_by)
-    log_peak_gpu_memory()
-    summary = summarise_qa(
-        per_item,
-        group_by,
-        model=w.model,
-        run=f"{w.arm}_s{w.seed}",
-        testset=w.testset,
-        settings=snakemake.params.settings,
-        provenance=provenance(model=snakemake.params.model, adapter=adapter),
-    )
-    log.info("accuracy %.4f over %d items", summary["acc"], summary["n"])
-    write_parquet(snakemake.output.per_item, per_item)
-    write_json(snakemake.output.summary, summary)
+    else:
+        model, tokenizer = load_model(snakemake.params.model, adapter=adapter)
+    for testset, items_path, per_item_path, summary_path in per_testset:
+        items = pl.read_parquet(items_path)
+        if reason:
+            per_item, summary = skipped_evaluation(
+                items, group_by, reason, model=w.model, run=run, testset=testset
+            )
+        else:
+            per_item = evaluate_qa(model, tokenizer, items, settings, group_by=group_by)
+            summary = summarise_qa(
+                per_item,
+                group_by,
+                model=w.model,
+                run=run,
+                testset=testset,
+                settings=snakemake.params.settings,
+                provenance=provenance(model=snakemake.params.model, adapter=adapter),
+            )
+            log.info("%s: accuracy %.4f over %d items", testset, summary["acc"], summary["n"])
+        write_parquet(per_item_path, per_item)
+        write_json(summary_path, summary)
+    if not reason:
+        log_peak_gpu_memory()
 
 
 if __name__ == "__main__":

@@ -107,6 +107,12 @@ def testset_path(run: dict[str, Any]) -> str:
     return qa_items(run["model"], run["testset"])
 
 
+def eval_outputs(pattern: str) -> list[str]:
+    """A run-folder pattern with `{testset}` (layout.RUN_QA*) for every test set, the other
+    wildcards kept: what one evaluate_qa job writes."""
+    return [pattern.replace("{testset}", testset) for testset in TESTSETS]
+
+
 def sft_set(model: str, arm: str, seed: int | str) -> str:
     """The SFT set of run (model, arm, seed); the arm names the level and size (ARM)."""
     return f"{SET_STEM}.jsonl".format(model=model, arm=arm, seed=seed)
@@ -177,6 +183,7 @@ def stats_files(memory: dict[str, Any]) -> list[str]:
     )
     for model, name, seed in trained:
         out += fine_tune_files("memory", model, name, seed)
-    for run in runs(memory):
-        out += qa_eval_files("memory", run["model"], run["arm"], run["seed"], run["testset"])
+    evaluated = dict.fromkeys((r["model"], r["arm"], r["seed"]) for r in runs(memory))
+    for model, name, seed in evaluated:  # one evaluate_qa job per run, every test set
+        out += qa_eval_files("memory", model, name, seed, TESTSETS)
     return out
