@@ -53,6 +53,8 @@ RUN_MC_SUMMARY = f"{RUN}/mmlu.json"
 RUN_CHECKPOINTS = f"{RESULTS}/.ckpt/runs/{{study}}/{{model}}/{{arm}}_s{{seed}}"
 RUN_STATS_JSON = f"{RESULTS}/run_stats.json"
 RUN_STATS_HTML = f"{RESULTS}/run_stats.html"
+BENCHMARKS = "benchmarks"  # Snakemake's per-job timings (`benchmark:`), beside results/
+RUN_JOB = "{study}/{model}/{arm}_s{seed}"  # the job part of a run rule's benchmark
 
 # The top of the tree: entry -> what it holds (the Snakefile's comment is printed from this).
 TREE = {
@@ -67,6 +69,17 @@ TREE = {
 }
 
 
+def benchmark(rule: str, job: str | None = None) -> str:
+    """The benchmark file of a rule's job: benchmarks/<rule>/<job>.tsv, or benchmarks/<rule>.tsv
+    for a rule with one job. A `job` with wildcards is the rule's own `benchmark:` pattern; the
+    plans `.format` it for the run statistics, which read the rule back from the path
+    (sftlab.run_stats.benchmark_rule)."""
+    return f"{BENCHMARKS}/{rule}/{job}.tsv" if job else f"{BENCHMARKS}/{rule}.tsv"
+
+
+DEMO_PRETRAIN_BENCHMARK = benchmark("pretrain_demo_model", DEMO_MODEL_NAME)
+
+
 def data_table(name: str) -> str:
     return DATA_TABLE.format(name=name)
 
@@ -79,7 +92,7 @@ def fine_tune_files(study: str, model: str, arm: str, seed: int) -> list[str]:
     """The metrics JSON and the benchmark of one train_sft job."""
     return [
         RUN_METRICS.format(study=study, model=model, arm=arm, seed=seed),
-        f"benchmarks/train_sft/{study}/{model}/{arm}_s{seed}.tsv",
+        benchmark("train_sft", RUN_JOB).format(study=study, model=model, arm=arm, seed=seed),
     ]
 
 
@@ -91,7 +104,7 @@ def qa_eval_files(
     run = {"study": study, "model": model, "arm": arm, "seed": seed}
     return [
         *(RUN_QA_SUMMARY.format(**run, testset=testset) for testset in testsets),
-        f"benchmarks/evaluate_qa/{study}/{model}/{arm}_s{seed}.tsv",
+        benchmark("evaluate_qa", RUN_JOB).format(**run),
     ]
 
 
@@ -99,7 +112,7 @@ def mc_eval_files(study: str, model: str, arm: str, seed: int) -> list[str]:
     """The summary JSON and the benchmark of one evaluate_mc job."""
     return [
         RUN_MC_SUMMARY.format(study=study, model=model, arm=arm, seed=seed),
-        f"benchmarks/evaluate_mc/{study}/{model}/{arm}_s{seed}.tsv",
+        benchmark("evaluate_mc", RUN_JOB).format(study=study, model=model, arm=arm, seed=seed),
     ]
 
 
@@ -145,7 +158,7 @@ def data_outputs(config: dict[str, Any]) -> list[str]:
 def data_stats_files(config: dict[str, Any]) -> list[str]:
     """The data stage's benchmarks (prepare_ruozhiba, a quick rule, has none)."""
     return [
-        f"benchmarks/prepare_{name}.tsv"
+        benchmark(f"prepare_{name}")
         for name, study in DATA_USERS.items()
         if name != "ruozhiba" and config[study].get("enabled", False)
     ]
@@ -153,7 +166,7 @@ def data_stats_files(config: dict[str, Any]) -> list[str]:
 
 def demo_stats_files(config: dict[str, Any]) -> list[str]:
     """The benchmark of the demo pretraining, when an enabled study uses the demo model."""
-    return ["benchmarks/pretrain_demo_model/demo.tsv"] if uses_demo_model(config) else []
+    return [DEMO_PRETRAIN_BENCHMARK] if uses_demo_model(config) else []
 
 
 def tree_comment() -> str:

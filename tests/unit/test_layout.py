@@ -7,6 +7,7 @@ import pytest
 
 from sftlab import layout
 from sftlab.memory import plan as memory_plan
+from sftlab.run_stats import benchmark_rule
 from sftlab.silly import plan as silly_plan
 
 PLANS = (layout, memory_plan, silly_plan)
@@ -47,6 +48,20 @@ def test_rule_files_write_no_results_path(repo, path):
         line for line in (repo / path).read_text().splitlines() if not line.lstrip().startswith("#")
     ]
     assert not [line for line in code if re.search(r"[\"']results/", line)]
+    # benchmark files too: the run statistics read them by the paths layout.benchmark gives
+    assert not [line for line in code if re.search(r"[\"']benchmarks/", line)]
+
+
+def test_benchmark_paths_name_their_rule():
+    """run_stats groups benchmarks by the rule it reads back from layout.benchmark's path."""
+    assert layout.benchmark("prepare_mmlu") == "benchmarks/prepare_mmlu.tsv"
+    assert benchmark_rule(layout.benchmark("prepare_mmlu")) == "prepare_mmlu"
+    run = layout.benchmark("train_sft", layout.RUN_JOB).format(
+        study="memory", model="demo", arm="L1_n60", seed=0
+    )
+    assert run == "benchmarks/train_sft/memory/demo/L1_n60_s0.tsv"
+    assert benchmark_rule(run) == "train_sft"
+    assert benchmark_rule(layout.DEMO_PRETRAIN_BENCHMARK) == "pretrain_demo_model"
 
 
 def test_study_sets_match_the_rules_that_write_them():

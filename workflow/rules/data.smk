@@ -20,7 +20,7 @@ rule prepare_mmlu:
     log:
         "logs/prepare_mmlu.log",
     benchmark:
-        "benchmarks/prepare_mmlu.tsv"
+        layout.benchmark("prepare_mmlu")
     conda:
         "../../envs/cpu.yaml"
     params:
@@ -46,7 +46,7 @@ rule prepare_entityquestions:
     log:
         "logs/prepare_entityquestions.log",
     benchmark:
-        "benchmarks/prepare_entityquestions.tsv"
+        layout.benchmark("prepare_entityquestions")
     conda:
         "../../envs/cpu.yaml"
     params:

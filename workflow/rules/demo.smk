@@ -60,7 +60,7 @@ rule pretrain_demo_model:
     log:
         "logs/pretrain_demo_model/demo.log",
     benchmark:
-        "benchmarks/pretrain_demo_model/demo.tsv"
+        layout.DEMO_PRETRAIN_BENCHMARK
     conda:
         "../../envs/gpu.yaml"
     threads: 2

@@ -16,7 +16,7 @@ rule evaluate_qa:
     log:
         "logs/evaluate_qa/{study}/{model}/{arm}_s{seed}.log",
     benchmark:
-        "benchmarks/evaluate_qa/{study}/{model}/{arm}_s{seed}.tsv"
+        layout.benchmark("evaluate_qa", layout.RUN_JOB)
     wildcard_constraints:
         study="memory",
     conda:
@@ -50,7 +50,7 @@ rule evaluate_mc:
     log:
         "logs/evaluate_mc/{study}/{model}/{arm}_s{seed}.log",
     benchmark:
-        "benchmarks/evaluate_mc/{study}/{model}/{arm}_s{seed}.tsv"
+        layout.benchmark("evaluate_mc", layout.RUN_JOB)
     conda:
         "../../envs/gpu.yaml"
     threads: MODEL_THREADS

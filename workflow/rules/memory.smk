@@ -39,7 +39,7 @@ rule probe_memory:
     log:
         "logs/probe_memory/{model}.log",
     benchmark:
-        "benchmarks/probe_memory/{model}.tsv"
+        layout.benchmark("probe_memory", "{model}")
     conda:
         lambda w: f"../../envs/{probe_backends.job_env(MEMORY, w.model)}.yaml"
     threads: MODEL_THREADS
@@ -69,7 +69,7 @@ rule probe_teacher_forcing:
     log:
         "logs/probe_teacher_forcing/{model}.log",
     benchmark:
-        "benchmarks/probe_teacher_forcing/{model}.tsv"
+        layout.benchmark("probe_teacher_forcing", "{model}")
     conda:
         "../../envs/gpu.yaml"
     threads: MODEL_THREADS
@@ -114,7 +114,7 @@ rule probe_slick:
     log:
         "logs/probe_slick/{model}.log",
     benchmark:
-        "benchmarks/probe_slick/{model}.tsv"
+        layout.benchmark("probe_slick", "{model}")
     conda:
         "../../envs/gpu.yaml"
     threads: MODEL_THREADS

@@ -30,7 +30,7 @@ rule derive_rules:
     log:
         "logs/derive_rules.log",
     benchmark:
-        "benchmarks/derive_rules.tsv"
+        layout.benchmark("derive_rules")
     conda:
         "../../envs/llm.yaml"
     params:
@@ -49,7 +49,7 @@ rule sample_silly_items:
     log:
         "logs/sample_silly_items.log",
     benchmark:
-        "benchmarks/sample_silly_items.tsv"
+        layout.benchmark("sample_silly_items")
     conda:
         "../../envs/llm.yaml"
     params:
@@ -70,7 +70,7 @@ rule generate_rule_set:
     log:
         "logs/generate_rule_set/{arm}.log",
     benchmark:
-        "benchmarks/generate_rule_set/{arm}.tsv"
+        layout.benchmark("generate_rule_set", "{arm}")
     wildcard_constraints:
         arm="|".join(SILLY_RULE_IDS + ["neutral"]),
     conda:
@@ -172,7 +172,7 @@ rule summarise_silly:
     log:
         "logs/summarise_silly.log",
     benchmark:
-        "benchmarks/summarise_silly.tsv"
+        layout.benchmark("summarise_silly")
     conda:
         "../../envs/llm.yaml"
     params:

@@ -38,7 +38,7 @@ rule train_sft:
     log:
         "logs/train_sft/{study}/{model}/{arm}_s{seed}.log",
     benchmark:
-        "benchmarks/train_sft/{study}/{model}/{arm}_s{seed}.tsv"
+        layout.benchmark("train_sft", layout.RUN_JOB)
     conda:
         "../../envs/gpu.yaml"
     threads: MODEL_THREADS

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sftlab.layout import RESULTS, RUN_QA, fine_tune_files, qa_eval_files
+from sftlab.layout import RESULTS, RUN_QA, benchmark, fine_tune_files, qa_eval_files
 
 MEMORY_DIR = f"{RESULTS}/memory"
 MODEL_DIR = f"{MEMORY_DIR}/{{model}}"  # one probed model
@@ -177,7 +177,11 @@ def stats_files(memory: dict[str, Any]) -> list[str]:
     """
     if not memory["enabled"]:
         return []
-    out = [f"benchmarks/{rule}/{m}.tsv" for rule in costly_rules(memory) for m in memory["models"]]
+    out = [
+        benchmark(rule, "{model}").format(model=m)
+        for rule in costly_rules(memory)
+        for m in memory["models"]
+    ]
     trained = sorted(
         {(r["model"], r["arm"], r["seed"]) for r in runs(memory) if r["arm"] != "base"}
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sftlab.layout import RESULTS, RUN_MC, fine_tune_files, mc_eval_files
+from sftlab.layout import RESULTS, RUN_MC, benchmark, fine_tune_files, mc_eval_files
 from sftlab.silly.prompts import NEUTRAL_RULE
 from sftlab.silly.rules import load_rule_set, rule_ids, study_arms
 
@@ -103,9 +103,9 @@ def stats_files(silly: dict[str, Any]) -> list[str]:
         *rule_ids(silly["rules"]),
         *(["neutral"] if "neutral" in silly["baselines"] else []),
     ]
-    files = ["benchmarks/derive_rules.tsv", "benchmarks/sample_silly_items.tsv"]
-    files += [f"benchmarks/generate_rule_set/{arm}.tsv" for arm in generated]
-    files.append("benchmarks/summarise_silly.tsv")
+    files = [benchmark("derive_rules"), benchmark("sample_silly_items")]
+    files += [benchmark("generate_rule_set", "{arm}").format(arm=arm) for arm in generated]
+    files.append(benchmark("summarise_silly"))
     if silly["rules"]["source"] == "llm":
         files.append(RULES_STATS)
     if silly["generator"]["kind"] == "llm":
