@@ -43,11 +43,27 @@ def _module_file(name: str) -> Path | None:
     return None
 
 
+def _is_main_guard(node: ast.stmt) -> bool:
+    """`if __name__ == "__main__":`, whose body runs only when the module is run as a program."""
+    test = node.test if isinstance(node, ast.If) else None
+    return (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == "__name__"
+        and len(test.comparators) == 1
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value == "__main__"
+    )
+
+
 def _imports(path: Path, module: str | None) -> set[str]:
     """sftlab modules imported by the file at `path` (`module`: its dotted name, for relative
-    imports)."""
+    imports): at module level and inside functions (a lazy import runs when its function does),
+    not under `if __name__ == "__main__":` (a command-line entry point never runs in a job)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree.body = [node for node in tree.body if not _is_main_guard(node)]
     found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):

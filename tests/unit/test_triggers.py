@@ -28,3 +28,17 @@ def test_digest_follows_the_script_and_its_library(tmp_path):
     train.write_text("import sftlab.train\n")
     assert code_digest(plot) != code_digest(train)
     assert len(code_digest(plot)) == 16
+
+
+def test_a_command_line_entry_point_is_no_dependency(tmp_path):
+    """sftlab.config's `__main__` block imports the CLI (sftlab.resolve, and through it the cost
+    estimator and both study plans); no job runs it, so a job that imports sftlab.config does not
+    depend on them. An import inside a function still counts: it runs when the function does."""
+    script = tmp_path / "probe.py"
+    script.write_text("from sftlab.config import probe_settings\n")
+    files = {str(path.relative_to(SOURCE_ROOT)) for path in library_files(str(script))}
+    assert "config.py" in files and "memory/levels.py" in files  # lazy import in a function
+    assert not {"resolve.py", "costs.py", "silly/plan.py"} & files
+    guarded = tmp_path / "guarded.py"
+    guarded.write_text('if __name__ == "__main__":\n    import sftlab.train\n')
+    assert library_files(str(guarded)) == ()
