@@ -77,6 +77,11 @@ def benchmark(rule: str, job: str | None = None) -> str:
     return f"{BENCHMARKS}/{rule}/{job}.tsv" if job else f"{BENCHMARKS}/{rule}.tsv"
 
 
+def run_benchmark(rule: str, study: str, model: str, arm: str, seed: int) -> str:
+    """The benchmark file of one run's job of `rule` (train_sft, evaluate_qa, evaluate_mc)."""
+    return benchmark(rule, RUN_JOB).format(study=study, model=model, arm=arm, seed=seed)
+
+
 DEMO_PRETRAIN_BENCHMARK = benchmark("pretrain_demo_model", DEMO_MODEL_NAME)
 
 
@@ -92,7 +97,7 @@ def fine_tune_files(study: str, model: str, arm: str, seed: int) -> list[str]:
     """The metrics JSON and the benchmark of one train_sft job."""
     return [
         RUN_METRICS.format(study=study, model=model, arm=arm, seed=seed),
-        benchmark("train_sft", RUN_JOB).format(study=study, model=model, arm=arm, seed=seed),
+        run_benchmark("train_sft", study, model, arm, seed),
     ]
 
 
@@ -104,7 +109,7 @@ def qa_eval_files(
     run = {"study": study, "model": model, "arm": arm, "seed": seed}
     return [
         *(RUN_QA_SUMMARY.format(**run, testset=testset) for testset in testsets),
-        benchmark("evaluate_qa", RUN_JOB).format(**run),
+        run_benchmark("evaluate_qa", study, model, arm, seed),
     ]
 
 
@@ -112,7 +117,7 @@ def mc_eval_files(study: str, model: str, arm: str, seed: int) -> list[str]:
     """The summary JSON and the benchmark of one evaluate_mc job."""
     return [
         RUN_MC_SUMMARY.format(study=study, model=model, arm=arm, seed=seed),
-        benchmark("evaluate_mc", RUN_JOB).format(study=study, model=model, arm=arm, seed=seed),
+        run_benchmark("evaluate_mc", study, model, arm, seed),
     ]
 
 

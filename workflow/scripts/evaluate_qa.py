@@ -50,11 +50,12 @@ def main(snakemake) -> None:
         )
     )
     reason = skip_reason(adapter)
-    model = tokenizer = None
+    model = tokenizer = origin = None
     if reason:  # the fine-tune had nothing to train on (sftlab.skip)
         log.warning("skipped: the run's fine-tune was skipped (%s)", reason)
     else:
         model, tokenizer = load_model(snakemake.params.model, adapter=adapter)
+        origin = provenance(model=snakemake.params.model, adapter=adapter)  # one for every set
     for testset, items_path, per_item_path, summary_path in per_testset:
         items = pl.read_parquet(items_path)
         if reason:
@@ -70,7 +71,7 @@ def main(snakemake) -> None:
                 run=run,
                 testset=testset,
                 settings=snakemake.params.settings,
-                provenance=provenance(model=snakemake.params.model, adapter=adapter),
+                provenance=origin,
             )
             log.info("%s: accuracy %.4f over %d items", testset, summary["acc"], summary["n"])
         write_parquet(per_item_path, per_item)

@@ -182,12 +182,9 @@ def stats_files(memory: dict[str, Any]) -> list[str]:
         for rule in costly_rules(memory)
         for m in memory["models"]
     ]
-    trained = sorted(
-        {(r["model"], r["arm"], r["seed"]) for r in runs(memory) if r["arm"] != "base"}
-    )
-    for model, name, seed in trained:
-        out += fine_tune_files("memory", model, name, seed)
     evaluated = dict.fromkeys((r["model"], r["arm"], r["seed"]) for r in runs(memory))
+    for model, name, seed in sorted(run for run in evaluated if run[1] != "base"):
+        out += fine_tune_files("memory", model, name, seed)
     for model, name, seed in evaluated:  # one evaluate_qa job per run, every test set
         out += qa_eval_files("memory", model, name, seed, TESTSETS)
     return out
